@@ -1,0 +1,3 @@
+"""SMS and voice helpline routing for addiction recovery."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,51 @@
+"""The `helpline` command. Every failure exits non-zero with one clear line on stderr."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import redis
+import typer
+
+from helpline.cli import flows, run
+from helpline.errors import FlowProblems, HelplineError
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="SMS and voice helpline routing for addiction recovery.",
+)
+app.command()(run.serve)
+app.command()(run.worker)
+app.command()(run.dev)
+app.add_typer(flows.app, name="flows")
+
+
+def main() -> None:
+    try:
+        app()
+    except FlowProblems as exc:
+        for problem in exc.problems:
+            print(f"{problem}", file=sys.stderr)
+        print(
+            f"error: {len(exc.problems)} problem(s) in the flows; nothing started", file=sys.stderr
+        )
+        sys.exit(1)
+    except HelplineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except redis.exceptions.ConnectionError as exc:
+        print(f"error: REDIS_URL: cannot reach Redis ({exc})", file=sys.stderr)
+        sys.exit(1)
+    except Exception as exc:  # an operator gets one line; HELPLINE_DEBUG=1 shows the traceback
+        if os.environ.get("HELPLINE_DEBUG") == "1":
+            raise
+        print(
+            f"error: unexpected {type(exc).__name__}: {exc} (HELPLINE_DEBUG=1 shows where)",
+            file=sys.stderr,
+        )
+        sys.exit(1)

@@ -1,0 +1,53 @@
+"""Actions a node runs when it is entered. Registered by name in ACTION_TYPES.
+
+Work that is slow or talks to the world (texts with program details, meeting
+lookups, paging a person) is not done here: the engine emits an event and a
+background worker does it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendPrograms:
+    """Text the caller 2–3 programs that fit their answers: `- send_programs`."""
+
+    name: ClassVar[str] = "send_programs"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendMeetings:
+    """Text the caller meetings that fit their answers: `- send_meetings`."""
+
+    name: ClassVar[str] = "send_meetings"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Escalate:
+    """Hand the caller to a person: `- escalate: {reason: asked_for_person}`."""
+
+    name: ClassVar[str] = "escalate"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetVariables:
+    """Set variables without asking: `- set: {court_ordered: "yes"}`."""
+
+    name: ClassVar[str] = "set"
+    values: Mapping[str, str]
+
+
+Action = SendPrograms | SendMeetings | Escalate | SetVariables
+
+ACTION_TYPES: dict[str, type[Action]] = {
+    a.name: a for a in (SendPrograms, SendMeetings, Escalate, SetVariables)
+}
+"""Every action, by the name a flow file uses."""
+
+JOB_ACTIONS = frozenset({SendPrograms.name, SendMeetings.name})
+"""Actions that become a background job of the same name."""

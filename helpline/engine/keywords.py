@@ -1,0 +1,60 @@
+"""Words that work at any step and are never taken as an answer.
+
+Opt-out words follow Twilio's and the carriers' list: the whole message must
+be the word (so "stop drinking" is an answer, "Stop." is an opt-out), because
+Twilio applies the same rule on its side and the two must agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from helpline.engine.text import fold
+
+
+class Keyword(StrEnum):
+    STOP = "stop"
+    START = "start"
+    HELP = "help"
+    MENU = "menu"
+    LANGUAGE = "language"
+
+
+_WORDS: dict[str, tuple[Keyword, str | None]] = {}
+
+
+def _add(keyword: Keyword, phrases: str, language: str | None = None) -> None:
+    for phrase in phrases.split(","):
+        _WORDS[fold(phrase)] = (keyword, language)
+
+
+_add(Keyword.STOP, "stop,stopall,stop all,unsubscribe,cancel,end,quit,revoke,optout,opt out")
+_add(Keyword.STOP, "parar,cancelar", "es")
+_add(Keyword.START, "start,unstop")
+_add(Keyword.HELP, "help,info,help me,i need help")
+_add(Keyword.HELP, "ayuda,ayudame,necesito ayuda", "es")
+_add(Keyword.MENU, "menu,restart,start over")
+_add(Keyword.MENU, "reiniciar,inicio,empezar de nuevo", "es")  # "menú" folds to menu
+_add(Keyword.LANGUAGE, "english,ingles,in english", "en")
+_add(Keyword.LANGUAGE, "espanol,spanish,en espanol", "es")
+
+OPT_IN_WORDS = frozenset({"start", "unstop", "yes"})
+"""What ends an opt-out. YES counts only for someone opted out; otherwise it is an answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordMatch:
+    keyword: Keyword
+    language: str | None
+    """The language the word implies (AYUDA is Spanish), or the one asked for."""
+
+
+def match_keyword(text: str) -> KeywordMatch | None:
+    """The keyword that is the whole message, if any."""
+    found = _WORDS.get(fold(text))
+    return KeywordMatch(*found) if found else None
+
+
+def is_opt_in(text: str) -> bool:
+    return fold(text) in OPT_IN_WORDS

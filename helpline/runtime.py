@@ -1,0 +1,126 @@
+"""Everything a process needs, built once from Settings at start and passed down.
+
+RQ calls job functions by name with plain arguments, so a worker process
+installs its Runtime once and jobs fetch it with `current()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from redis import Redis
+from rq import Queue
+
+from helpline.conversation import Conversations
+from helpline.errors import ConfigError
+from helpline.flowfiles.catalog import FlowCatalog
+from helpline.programs.compose import format_phone_for_text
+from helpline.queueing import DEFAULT_QUEUE, URGENT_QUEUE, build_queue
+from helpline.sandbox.transport import SandboxLine, SandboxSender
+from helpline.settings import Settings
+from helpline.store import ContactStore
+from helpline.telephony.sender import SmsSender
+
+REDIS_SOCKET_TIMEOUT_SECONDS = 5.0
+"""A Redis that stops answering must fail a request, not hang it past Twilio's 15 s."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    redis: Redis
+    catalog: FlowCatalog
+    store: ContactStore
+    queue: Queue
+    urgent_queue: Queue
+    sender: SmsSender
+    conversations: Conversations
+    sandbox: SandboxLine | None
+    clock: Callable[[], datetime]
+
+    @property
+    def status_callback_url(self) -> str | None:
+        base = self.settings.public_url
+        return f"{base}/twilio/status" if base else None
+
+
+def flow_constants(settings: Settings) -> dict[str, str]:
+    """Values every flow text may use."""
+    return {
+        "helpline_name": settings.helpline_name,
+        "crisis_line": format_phone_for_text(settings.crisis_line),
+    }
+
+
+def connect_redis(settings: Settings) -> Redis:
+    return Redis.from_url(
+        settings.redis_url,
+        socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
+        socket_connect_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
+        health_check_interval=30,
+    )
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    redis: Redis | None = None,
+    sender: SmsSender | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Runtime:
+    """Raises FlowProblems when the flows folder is invalid: a process must not start on it."""
+    redis = redis or connect_redis(settings)
+    catalog = FlowCatalog(settings.flows_dir, flow_constants(settings))
+    store = ContactStore(redis)
+    queue, urgent = build_queue(redis, DEFAULT_QUEUE), build_queue(redis, URGENT_QUEUE)
+    sandbox = SandboxLine(redis, settings.secret_key) if settings.sandbox else None
+    if sender is None:
+        if sandbox is not None:
+            sender = SandboxSender(sandbox)
+        else:
+            from helpline.telephony.client import build_twilio_client
+            from helpline.telephony.sender import TwilioSender
+
+            sender = TwilioSender(build_twilio_client(settings), settings.helpline_number)
+    conversations = Conversations(
+        settings=settings,
+        store=store,
+        catalog=catalog,
+        queue=queue,
+        urgent_queue=urgent,
+        clock=clock,
+    )
+    return Runtime(
+        settings=settings,
+        redis=redis,
+        catalog=catalog,
+        store=store,
+        queue=queue,
+        urgent_queue=urgent,
+        sender=sender,
+        conversations=conversations,
+        sandbox=sandbox,
+        clock=clock,
+    )
+
+
+_current: Runtime | None = None
+
+
+def install(runtime: Runtime | None) -> None:
+    global _current
+    _current = runtime
+
+
+def current() -> Runtime:
+    if _current is None:
+        raise ConfigError(
+            "no runtime installed; start jobs through `helpline worker`", variable="REDIS_URL"
+        )
+    return _current

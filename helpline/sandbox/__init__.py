@@ -1,0 +1,1 @@
+"""Sandbox mode: no Twilio account, a simulated phone at /sandbox."""

@@ -1,0 +1,175 @@
+"""Settings, read once from the environment at start and passed down.
+
+Nothing else reads os.environ (ruff's TID251 enforces it). Every problem
+names its variable; secrets never print.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import phonenumbers
+
+from helpline.errors import ConfigError
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_CRISIS_LINE = "+18006624357"  # SAMHSA National Helpline: free, 24/7, English and Spanish
+DEFAULT_HELPLINE_NAME = "Recovery Helpline"
+SANDBOX_SECRET_KEY = "sandbox-only-key-never-use-in-production"
+SANDBOX_NUMBER = "+15550100000"  # 555-01xx numbers are reserved for fiction
+MIN_SECRET_KEY_CHARS = 16
+
+
+class Secret:
+    """A string that never shows itself in a repr, a log line or a traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def mask_url_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":********@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    redis_url: str = field(repr=False)
+    twilio_account_sid: str | None
+    twilio_auth_token: Secret | None
+    twilio_api_url: str | None
+    helpline_number: str
+    public_url: str | None
+    flows_dir: Path
+    oncall_path: Path
+    crisis_line: str
+    secret_key: Secret
+    helpline_name: str
+
+    @property
+    def sandbox(self) -> bool:
+        """No Twilio account: texts go to the sandbox transport, seen on /sandbox."""
+        return self.twilio_account_sid is None
+
+    @property
+    def redis_url_masked(self) -> str:
+        return mask_url_password(self.redis_url)
+
+    @classmethod
+    def from_environ(
+        cls, environ: Mapping[str, str] | None = None, *, sandbox_allowed: bool = False
+    ) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        sid, token = get("TWILIO_ACCOUNT_SID"), get("TWILIO_AUTH_TOKEN")
+        if (sid is None) != (token is None):
+            missing = "TWILIO_AUTH_TOKEN" if token is None else "TWILIO_ACCOUNT_SID"
+            raise ConfigError("is unset but the other Twilio credential is set", variable=missing)
+        sandbox = sid is None
+        if sandbox and not sandbox_allowed:
+            raise ConfigError(
+                "is unset; only `helpline dev` runs without a Twilio account (sandbox mode)",
+                variable="TWILIO_ACCOUNT_SID",
+            )
+        if sid is not None and not (sid.startswith("AC") and len(sid) == 34):
+            raise ConfigError(
+                "must be a Twilio account SID (AC followed by 32 characters)",
+                variable="TWILIO_ACCOUNT_SID",
+            )
+
+        flows_dir = Path(get("HELPLINE_FLOWS_DIR") or "flows")
+        secret = get("HELPLINE_SECRET_KEY")
+        if secret is None:
+            if not sandbox:
+                raise ConfigError(
+                    "is required: it keys the hash that stands in for phone numbers",
+                    variable="HELPLINE_SECRET_KEY",
+                )
+            secret = SANDBOX_SECRET_KEY
+        elif len(secret) < MIN_SECRET_KEY_CHARS:
+            raise ConfigError(
+                f"must be at least {MIN_SECRET_KEY_CHARS} characters",
+                variable="HELPLINE_SECRET_KEY",
+            )
+
+        number = get("HELPLINE_NUMBER")
+        public_url = get("HELPLINE_PUBLIC_URL")
+        if not sandbox:
+            if number is None:
+                raise ConfigError("is required outside sandbox mode", variable="HELPLINE_NUMBER")
+            if public_url is None:
+                raise ConfigError(
+                    "is required outside sandbox mode", variable="HELPLINE_PUBLIC_URL"
+                )
+
+        return cls(
+            redis_url=_url(
+                get("REDIS_URL") or DEFAULT_REDIS_URL,
+                "REDIS_URL",
+                schemes=("redis", "rediss", "unix"),
+            ),
+            twilio_account_sid=sid,
+            twilio_auth_token=Secret(token) if token else None,
+            twilio_api_url=_url(v, "TWILIO_API_URL") if (v := get("TWILIO_API_URL")) else None,
+            helpline_number=e164(number, "HELPLINE_NUMBER") if number else SANDBOX_NUMBER,
+            public_url=_url(public_url, "HELPLINE_PUBLIC_URL") if public_url else None,
+            flows_dir=flows_dir,
+            oncall_path=Path(get("HELPLINE_ONCALL") or flows_dir / "oncall.yaml"),
+            crisis_line=e164(
+                get("HELPLINE_CRISIS_LINE") or DEFAULT_CRISIS_LINE, "HELPLINE_CRISIS_LINE"
+            ),
+            secret_key=Secret(secret),
+            helpline_name=get("HELPLINE_NAME") or DEFAULT_HELPLINE_NAME,
+        )
+
+
+def e164(value: str, variable: str) -> str:
+    """Normalise a phone number to E.164, or raise ConfigError naming the variable."""
+    try:
+        parsed = phonenumbers.parse(value, "US")
+    except phonenumbers.NumberParseException:
+        raise ConfigError(
+            "is not a phone number; write it in E.164 form like +18005550100", variable=variable
+        ) from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise ConfigError(
+            "is not a possible phone number; write it like +18005550100", variable=variable
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _url(value: str, variable: str, *, schemes: tuple[str, ...] = ("http", "https")) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not (parts.netloc or parts.path):
+        raise ConfigError(
+            f"must be a URL starting with {' or '.join(s + '://' for s in schemes)}",
+            variable=variable,
+        )
+    return value.rstrip("/") if parts.scheme in ("http", "https") else value

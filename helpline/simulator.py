@@ -1,0 +1,104 @@
+"""Talk to a flow in the terminal, as a phone would: the real engine, with no Redis or Twilio.
+
+Worker jobs are shown as the texts they would send. Commands: /timeout (the
+current wait runs out), /reset (forget the conversation), /quit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import TextIO
+
+from helpline.engine import (
+    EscalationRequested,
+    Flow,
+    JobRequested,
+    OptedOut,
+    Session,
+    SessionEnded,
+    TextQueued,
+    TextReceived,
+    TimedOut,
+    resume,
+)
+from helpline.errors import ResumeRejected
+from helpline.flowfiles.catalog import FlowSet
+from helpline.programs.compose import action_texts
+
+STEP = timedelta(seconds=1)
+"""Simulated time between inputs (goflow's MockUniverse ticks the same way)."""
+
+
+class Simulator:
+    def __init__(
+        self,
+        flows: FlowSet,
+        flow: Flow,
+        *,
+        language: str | None,
+        crisis_line: str,
+        helpline_name: str,
+        start: datetime,
+    ) -> None:
+        self.flows, self.flow = flows, flow
+        self.language = language
+        self.lines = {"crisis_line": crisis_line, "helpline_name": helpline_name}
+        self.now = start
+        self.session: Session | None = None
+
+    def say(self, text: str) -> list[str]:
+        return self._sprint(TextReceived(text=text))
+
+    def timeout(self) -> list[str]:
+        if self.session is None or self.session.timeout_at is None:
+            return ["(nothing is waiting for a reply)"]
+        self.now = max(self.now, self.session.timeout_at)
+        return self._sprint(TimedOut(wait_id=self.session.wait_id))
+
+    def _sprint(self, given: TextReceived | TimedOut) -> list[str]:
+        self.now += STEP
+        try:
+            sprint = resume(self.flow, self.session, given, self.now, language=self.language)
+        except ResumeRejected as exc:
+            return [f"({exc})"]
+        self.session = sprint.session
+        self.language = sprint.session.language
+        out: list[str] = []
+        for event in sprint.events:
+            match event:
+                case TextQueued(text=text):
+                    out.append(f"< {text}")
+                case JobRequested(job=job, language=language, variables=variables):
+                    out.append(f"[worker: {job}]")
+                    out += [f"< {t}" for t in self._job_texts(job, language, dict(variables))]
+                case EscalationRequested(reason=reason):
+                    out.append(f"[escalation to a person: {reason}]")
+                case OptedOut():
+                    out.append("[opted out: nothing more is sent until START]")
+                case SessionEnded(reason=reason):
+                    out.append(f"[conversation ended: {reason}]")
+        return out
+
+    def _job_texts(self, job: str, language: str, variables: dict[str, str]) -> list[str]:
+        return action_texts(job, self.flows.programs, variables, language=language, **self.lines)
+
+
+def run(simulator: Simulator, lines: Iterable[str], write: Callable[[str], object]) -> None:
+    """Read inputs line by line until /quit or the end; write each reply line."""
+    for raw in lines:
+        text = raw.rstrip("\n")
+        if text == "/quit":
+            return
+        if text == "/reset":
+            simulator.session = None
+            write("(conversation forgotten)\n")
+            continue
+        out = simulator.timeout() if text == "/timeout" else simulator.say(text)
+        for line in out:
+            write(line + "\n")
+
+
+def interactive(simulator: Simulator, stdin: TextIO, stdout: TextIO) -> None:
+    stdout.write("Type as the caller would. /timeout, /reset, /quit. Ctrl-D ends.\n")
+    run(simulator, stdin, stdout.write)

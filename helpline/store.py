@@ -1,0 +1,110 @@
+"""What Redis holds about one caller, read and written as one compare-and-set.
+
+A conversation is saved only if nobody else saved it since we read it
+(WATCH/MULTI): two texts from the same person that arrive together are
+processed one after the other, never interleaved.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from redis import Redis, WatchError
+from redis.client import Pipeline
+
+from helpline import keys
+from helpline.engine.session import Session
+from helpline.errors import SessionConflict
+
+MAX_SAVE_ATTEMPTS = 5
+"""Retries when another request saved the same conversation between our read and write."""
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """One caller as Redis knows them, by ref."""
+
+    ref: str
+    session: Session | None
+    opted_out: bool
+    language: str | None
+
+
+class ContactStore:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    def claim_inbound(self, message_sid: str) -> bool:
+        """True the first time a MessageSid is seen; a redelivery gets False."""
+        ttl = int(keys.INBOUND_DEDUPE_TTL.total_seconds())
+        return bool(self.redis.set(keys.inbound_seen(message_sid), b"1", nx=True, ex=ttl))
+
+    def release_inbound(self, message_sid: str) -> None:
+        """Forget a MessageSid we could not process, so Twilio's retry is not dropped."""
+        self.redis.delete(keys.inbound_seen(message_sid))
+
+    def update(self, ref: str, decide: Callable[[Contact, Pipeline], T]) -> T:
+        """Read the contact, let `decide` queue writes on the pipeline, commit if unchanged."""
+        watched = (keys.session(ref), keys.opted_out(ref))
+        for _ in range(MAX_SAVE_ATTEMPTS):
+            with self.redis.pipeline() as pipe:
+                try:
+                    pipe.watch(*watched)  # type: ignore[no-untyped-call]
+                    contact = _read(pipe, ref)
+                    pipe.multi()
+                    result = decide(contact, pipe)
+                    pipe.execute()
+                    return result
+                except WatchError:
+                    continue
+        raise SessionConflict(f"conversation changed {MAX_SAVE_ATTEMPTS} times while we saved it")
+
+    def load(self, ref: str) -> Contact:
+        return _read(self.redis, ref)
+
+    def number(self, ref: str) -> str | None:
+        return as_text(self.redis.get(keys.number(ref)))
+
+    def record_opt_out(self, ref: str, when: datetime) -> None:
+        with self.redis.pipeline() as pipe:
+            write_opt_out(pipe, ref, when)
+            pipe.execute()
+
+
+def write_opt_out(pipe: Pipeline, ref: str, when: datetime) -> None:
+    """Queue an opt-out: remember it, and drop the conversation and the number it needs."""
+    pipe.set(keys.opted_out(ref), when.isoformat())
+    pipe.delete(keys.session(ref), keys.number(ref))
+
+
+def _read(client: Redis | Pipeline, ref: str) -> Contact:
+    raw_session, raw_optout, raw_language = client.mget(
+        keys.session(ref), keys.opted_out(ref), keys.language(ref)
+    )
+    return Contact(
+        ref=ref,
+        session=_session(raw_session),
+        opted_out=raw_optout is not None,
+        language=as_text(raw_language),
+    )
+
+
+def as_text(raw: bytes | str | None) -> str | None:
+    """Redis answers bytes (decode_responses is off); None stays None."""
+    if raw is None:
+        return None
+    return raw.decode() if isinstance(raw, bytes) else raw
+
+
+def _session(raw: bytes | str | None) -> Session | None:
+    return Session.from_dict(json.loads(raw)) if raw else None
+
+
+def dump_session(session: Session) -> str:
+    return json.dumps(session.to_dict(), separators=(",", ":"), ensure_ascii=False)

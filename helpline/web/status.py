@@ -1,0 +1,52 @@
+"""POST /twilio/status: delivery status callbacks for the texts we sent."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from helpline.delivery import record_status
+from helpline.errors import BadWebhook, SignatureInvalid
+from helpline.runtime import Runtime
+from helpline.telephony.twiml import empty_response
+from helpline.web.webhooks import required, signature_checker, twilio_form
+
+log = logging.getLogger(__name__)
+
+
+async def status_callback(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    try:
+        form = await twilio_form(request, signature_checker(runtime), runtime.settings.public_url)
+    except SignatureInvalid:
+        return PlainTextResponse("forbidden", status_code=403)
+    except BadWebhook as exc:
+        return PlainTextResponse(str(exc), status_code=exc.status_code)
+    if form.get("CallSid") and not form.get("MessageSid"):
+        return empty_response()  # call progress: the voice routes will use these
+    try:
+        (sid,) = required(form, "MessageSid")
+        status = form.get("MessageStatus") or form.get("SmsStatus")
+        if not isinstance(status, str) or not status:
+            raise BadWebhook("missing MessageStatus")
+    except BadWebhook as exc:
+        return PlainTextResponse(str(exc), status_code=exc.status_code)
+    error = form.get("ErrorCode")
+    try:
+        fresh = await run_in_threadpool(
+            record_status,
+            runtime.redis,
+            runtime.store,
+            message_sid=sid,
+            status=status,
+            error_code=error if isinstance(error, str) and error else None,
+            now=runtime.clock(),
+        )
+    except Exception:
+        log.exception("status callback not recorded")
+        return empty_response()  # Twilio does not need to know; nothing to retry
+    log.info("delivery status", extra={"sid": sid, "status": status, "repeat": not fresh})
+    return empty_response()

@@ -1,0 +1,76 @@
+"""`helpline flows check | graph | simulate` as an operator runs them: real processes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).parents[2]
+
+
+def helpline(*args: str, stdin: str = "", cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd)}
+    return subprocess.run(
+        [sys.executable, "-m", "helpline", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        cwd=cwd,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_check_passes_on_the_shipped_flows() -> None:
+    result = helpline("flows", "check", "flows/")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("ok: flows")
+
+
+def test_check_fails_with_file_and_line(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "flows", tmp_path / "flows")
+    triage = tmp_path / "flows" / "triage.yaml"
+    lines = triage.read_text().splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines, 1) if "to: family_thanks" in line)
+    lines[number - 1] = lines[number - 1].replace("family_thanks", "family_thanx")
+    triage.write_text("".join(lines))
+    result = helpline("flows", "check", "flows", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"flows/triage.yaml:{number}: goes to unknown node 'family_thanx'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_graph_prints_mermaid() -> None:
+    result = helpline("flows", "graph", "triage")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("flowchart TD")
+
+
+def test_unknown_flow_is_one_clear_line() -> None:
+    result = helpline("flows", "graph", "nope")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: FLOW: no flow named 'nope' in flows (have: triage)"
+    ]
+
+
+def test_simulate_talks_like_a_phone() -> None:
+    result = helpline(
+        "flows", "simulate", "triage", "--lang", "es", stdin="hola\n1\n1\n2\n2\n2\n/quit\n"
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "< Hola, se ha comunicado con Recovery Helpline." in out
+    assert "[worker: send_programs]" in out
+    assert "< SMART Recovery" in out
+    assert out.index("[worker: send_programs]") < out.index("[conversation ended: completed]")
+
+
+def test_simulate_timeout_and_stop() -> None:
+    result = helpline("flows", "simulate", "triage", stdin="hi\n/timeout\n/timeout\nSTOP\n")
+    assert result.returncode == 0, result.stderr
+    assert "< Still there? No rush." in result.stdout
+    assert "(nothing is waiting for a reply)" in result.stdout
+    assert "[opted out: nothing more is sent until START]" in result.stdout

@@ -1,0 +1,31 @@
+"""The RQ worker entrypoint: Settings → Runtime, installed once, then jobs from every queue."""
+
+from __future__ import annotations
+
+from rq import Queue, Worker
+from rq.serializers import JSONSerializer
+
+from helpline.queueing import QUEUES
+from helpline.runtime import build_runtime, install
+from helpline.settings import Settings
+
+
+def run_worker(settings: Settings, *, burst: bool = False) -> bool:
+    """Run until stopped (or, with burst, until the queues are empty)."""
+    runtime = build_runtime(settings)
+    install(runtime)
+    queues = [Queue(name, connection=runtime.redis, serializer=JSONSerializer) for name in QUEUES]
+    worker = Worker(queues, connection=runtime.redis, serializer=JSONSerializer)
+    # The scheduler moves due timeouts and retries onto the queues, about once a second.
+    return bool(worker.work(burst=burst, with_scheduler=True))
+
+
+def main() -> None:
+    from helpline.logs import setup_logging
+
+    setup_logging()
+    run_worker(Settings.from_environ())
+
+
+if __name__ == "__main__":
+    main()
