@@ -150,6 +150,7 @@ class Conversations:
     ) -> list[str]:
         ref, session, now = contact.ref, sprint.session, sprint.session.updated_at
         texts: list[str] = []
+        jobs: list[JobRequested] = []
         opted_out = False
         for event in sprint.events:
             match event:
@@ -165,16 +166,8 @@ class Conversations:
                         at=timeout_at,
                         pipeline=pipe,
                     )
-                case JobRequested(job=job, language=language, variables=variables):
-                    enqueue(
-                        self.queue,
-                        f"helpline.jobs.{job}",
-                        ref,
-                        language,
-                        dict(variables),
-                        id=job_id(job, ref, session.wait_id, session.sprints),
-                        pipeline=pipe,
-                    )
+                case JobRequested():
+                    jobs.append(event)
                 case EscalationRequested(reason=reason, language=language):
                     enqueue(
                         self.urgent_queue,
@@ -189,6 +182,21 @@ class Conversations:
                     opted_out = True
                 case Failed(reason=reason):
                     log.warning("conversation failed", extra={"ref": ref, "reason": reason})
+        if jobs and not opted_out:
+            # One job for the sprint's actions, so programs then meetings arrive in that order.
+            enqueue(
+                self.queue,
+                "helpline.jobs.perform_actions",
+                ref,
+                jobs[-1].language,
+                dict(jobs[-1].variables),
+                [job.job for job in jobs],
+                # With the time: a MORE after the end leaves wait_id and sprints unchanged.
+                id=job_id(
+                    "actions", ref, session.wait_id, session.sprints, f"{now:%Y%m%d%H%M%S%f}"
+                ),
+                pipeline=pipe,
+            )
         if opted_out:
             write_opt_out(pipe, ref, now)
         else:

@@ -8,9 +8,13 @@
     ├── SessionConflict        another request saved the same conversation first
     ├── SignatureInvalid       a webhook's X-Twilio-Signature does not match
     ├── BadWebhook             a webhook is missing a field or is too large
-    └── DeliveryError          Twilio did not take an outgoing message
-        ├── DeliveryRefused    permanently (opt-out, bad number, landline): never retry
-        └── DeliveryDeferred   for now (429, 5xx, timeout): retry later
+    ├── DeliveryError          Twilio did not take an outgoing message
+    │   ├── DeliveryRefused    permanently (opt-out, bad number, landline): never retry
+    │   └── DeliveryDeferred   for now (429, 5xx, timeout): retry later
+    ├── FeedError              a meeting feed could not be read or parsed: nothing changed
+    └── PlaceError             a caller's ZIP code cannot be searched from
+        ├── ZipInvalid         it is not five digits
+        └── ZipUnknown         no such ZIP code (or it has no location)
 
 This module is standard library only, so the pure engine may raise these too.
 """
@@ -100,3 +104,28 @@ class DeliveryRefused(DeliveryError):
 
 class DeliveryDeferred(DeliveryError):
     """Temporary: rate limited, Twilio error or timeout. Safe to retry later."""
+
+
+class FeedError(HelplineError):
+    """A meeting feed could not be fetched or parsed as a whole. The directory is unchanged."""
+
+    def __init__(self, message: str, *, source: str) -> None:
+        super().__init__(f"{source}: {message}")
+        self.source = source
+        self.reason = message
+
+
+class PlaceError(HelplineError):
+    """A ZIP code that meetings cannot be searched from. Carries the text as given."""
+
+    def __init__(self, message: str, *, zip_code: str) -> None:
+        super().__init__(message)
+        self.zip_code = zip_code
+
+
+class ZipInvalid(PlaceError):
+    """Not a five-digit ZIP code (ZIP+4 is accepted)."""
+
+
+class ZipUnknown(PlaceError):
+    """Five digits, but no such ZIP code, or one with no location (APO/DPO)."""

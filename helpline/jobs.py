@@ -6,16 +6,23 @@ refused by the engine once the caller has moved on.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 
 from rq import get_current_job
 
 from helpline import keys
 from helpline.conversation import send_texts_later
-from helpline.errors import DeliveryRefused
+from helpline.engine.actions import MORE_MEETINGS_JOB
+from helpline.errors import ConfigError, DeliveryRefused
+from helpline.meetings.answer import Page, meetings_answer, next_page
+from helpline.meetings.imports import import_source
+from helpline.meetings.registry import SOURCES_FILE, load_sources
+from helpline.meetings.search import search
 from helpline.programs.compose import action_texts
 from helpline.queueing import job_id
-from helpline.runtime import current
+from helpline.runtime import Runtime, current
 from helpline.store import as_text
 from helpline.telephony.sender import OPTED_OUT_CODE
 
@@ -57,28 +64,89 @@ def send_texts(ref: str, texts: list[str], batch: str) -> int:
     return len(texts)
 
 
-def send_programs(ref: str, language: str, variables: dict[str, str]) -> int:
-    """Pick 2–3 programs that fit the caller's answers and text one message each."""
-    return _send_catalogue_texts("send_programs", ref, language, variables)
+ACTION_JOB = "perform_actions"
+"""The job that carries a sprint's actions: one job, so their texts go out in order."""
 
 
-def send_meetings(ref: str, language: str, variables: dict[str, str]) -> int:
-    """Text where to find meetings of the fitting programs (their own meeting finders)."""
-    return _send_catalogue_texts("send_meetings", ref, language, variables)
-
-
-def _send_catalogue_texts(action: str, ref: str, language: str, variables: dict[str, str]) -> int:
+def perform_actions(ref: str, language: str, variables: dict[str, str], actions: list[str]) -> int:
+    """Compose every action's texts (programs, meetings, the next page) and send them in order."""
     rt = current()
-    texts = action_texts(
-        action,
+    texts: list[str] = []
+    for action in actions:
+        texts += _COMPOSERS[action](rt, ref, language, variables)
+    if texts:
+        send_texts_later(rt.queue, None, ref, texts, batch=_batch(ACTION_JOB, ref))
+    return len(texts)
+
+
+def _program_texts(rt: Runtime, ref: str, language: str, variables: dict[str, str]) -> list[str]:
+    return action_texts(
+        "send_programs",
         rt.catalog.refresh().programs,
         variables,
         language=language,
         crisis_line=rt.settings.crisis_line,
         helpline_name=rt.settings.helpline_name,
     )
-    send_texts_later(rt.queue, None, ref, texts, batch=_batch(action, ref))
-    return len(texts)
+
+
+def _meeting_texts(rt: Runtime, ref: str, language: str, variables: dict[str, str]) -> list[str]:
+    """The next meetings that fit; what is not sent now is kept for MORE."""
+    now = rt.clock()
+    answer = meetings_answer(
+        catalogue=rt.catalog.refresh().programs,
+        answers=variables,
+        language=language,
+        now=now,
+        search=lambda query: search(rt.directory, query, now),
+        crisis_line=rt.settings.crisis_line,
+        helpline_name=rt.settings.helpline_name,
+    )
+    _keep_page(rt, ref, answer.rest)
+    log.info("meetings sent", extra={"ref": ref, "searches": answer.searches})
+    return answer.texts
+
+
+def _more_texts(rt: Runtime, ref: str, language: str, variables: dict[str, str]) -> list[str]:
+    raw = rt.redis.get(keys.meetings_page(ref))
+    page = None
+    if raw is not None:
+        data = json.loads(raw)
+        ids = [item["id"] for item in data["waiting"]]
+        found = {m.id: m for m in rt.directory.get(ids)}
+        page = Page.from_dict(data, found)
+    text, rest = next_page(page, rt.clock(), language=language, crisis_line=rt.settings.crisis_line)
+    _keep_page(rt, ref, rest)
+    return [text]
+
+
+def _keep_page(rt: Runtime, ref: str, page: Page | None) -> None:
+    if page is None:
+        rt.redis.delete(keys.meetings_page(ref))
+    else:
+        ttl = int(keys.MEETINGS_PAGE_TTL.total_seconds())
+        rt.redis.set(keys.meetings_page(ref), json.dumps(page.to_dict()), ex=ttl)
+
+
+_COMPOSERS: dict[str, Callable[[Runtime, str, str, dict[str, str]], list[str]]] = {
+    "send_programs": _program_texts,
+    "send_meetings": _meeting_texts,
+    MORE_MEETINGS_JOB: _more_texts,
+}
+
+
+def import_meetings(source_id: str) -> dict[str, object]:
+    """Re-import one source from meeting-sources.yaml (the cron job; also `meetings import`)."""
+    rt = current()
+    sources = load_sources(
+        rt.settings.flows_dir / SOURCES_FILE,
+        rt.settings.feed_keys,
+        programs=frozenset(rt.catalog.refresh().programs.programs),
+    )
+    if source_id not in sources:
+        raise ConfigError(f"no source '{source_id}' in {SOURCES_FILE}", variable="SOURCE")
+    report = import_source(rt.directory, sources[source_id], now=rt.clock())
+    return report.to_dict()
 
 
 def escalate(ref: str, reason: str, language: str) -> str:

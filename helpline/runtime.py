@@ -16,6 +16,7 @@ from rq import Queue
 from helpline.conversation import Conversations
 from helpline.errors import ConfigError
 from helpline.flowfiles.catalog import FlowCatalog
+from helpline.meetings.directory import Directory
 from helpline.programs.compose import format_phone_for_text
 from helpline.queueing import DEFAULT_QUEUE, URGENT_QUEUE, build_queue
 from helpline.sandbox.transport import SandboxLine, SandboxSender
@@ -43,6 +44,7 @@ class Runtime:
     conversations: Conversations
     sandbox: SandboxLine | None
     clock: Callable[[], datetime]
+    directory: Directory
 
     @property
     def status_callback_url(self) -> str | None:
@@ -107,6 +109,7 @@ def build_runtime(
         conversations=conversations,
         sandbox=sandbox,
         clock=clock,
+        directory=Directory(redis),
     )
 
 

@@ -68,6 +68,8 @@ class Settings:
     crisis_line: str
     secret_key: Secret
     helpline_name: str
+    feed_keys: Mapping[str, Secret] = field(default_factory=dict, repr=False)
+    """Meeting feed sharing keys, from variables named `*_FEED_KEY` (meeting-sources.yaml)."""
 
     @property
     def sandbox(self) -> bool:
@@ -147,7 +149,20 @@ class Settings:
             ),
             secret_key=Secret(secret),
             helpline_name=get("HELPLINE_NAME") or DEFAULT_HELPLINE_NAME,
+            feed_keys=feed_keys_from(env),
         )
+
+
+FEED_KEY_SUFFIX = "_FEED_KEY"
+
+
+def feed_keys_from(environ: Mapping[str, str]) -> dict[str, Secret]:
+    """Every `*_FEED_KEY` variable, as a Secret: a source names the one it needs."""
+    return {
+        name: Secret(value.strip())
+        for name, value in environ.items()
+        if name.endswith(FEED_KEY_SUFFIX) and value.strip()
+    }
 
 
 def e164(value: str, variable: str) -> str:

@@ -8,7 +8,7 @@ import sys
 import redis
 import typer
 
-from helpline.cli import flows, run
+from helpline.cli import flows, meetings, run
 from helpline.errors import FlowProblems, HelplineError
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.dev)
 app.add_typer(flows.app, name="flows")
+app.add_typer(meetings.app, name="meetings")
 
 
 def main() -> None:

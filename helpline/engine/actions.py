@@ -50,4 +50,7 @@ ACTION_TYPES: dict[str, type[Action]] = {
 """Every action, by the name a flow file uses."""
 
 JOB_ACTIONS = frozenset({SendPrograms.name, SendMeetings.name})
+
+MORE_MEETINGS_JOB = "more_meetings"
+"""The job a MORE text asks for after a conversation ended: the next page of its meetings."""
 """Actions that become a background job of the same name."""

@@ -7,6 +7,7 @@ Each test looks at one reply and either misses (None) or returns a Match whose
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -65,13 +66,23 @@ _ZIP = re.compile(r"(?<!\d)(\d{5})(?:[- ]?\d{4})?(?!\d)")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ZipCode:
-    """A US ZIP code anywhere in the reply ("92660", "zip is 92660-1234"); saves 5 digits."""
+    """A US ZIP code anywhere in the reply ("92660", "zip is 92660-1234"); saves 5 digits.
+
+    `known` tells real ZIP codes from other five-digit numbers. The edge passes
+    it in (an offline table lookup), so the engine itself stays free of data
+    and I/O; without it, any five digits match.
+    """
 
     name: ClassVar[str] = "zip"
+    known: Callable[[str], bool] | None = field(default=None, compare=False)
 
     def evaluate(self, text: str) -> Match | None:
         found = _ZIP.search(text)
-        return Match(found.group(1)) if found else None
+        if not found:
+            return None
+        if self.known is not None and not self.known(found.group(1)):
+            return None
+        return Match(found.group(1))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,6 +19,7 @@ class Keyword(StrEnum):
     HELP = "help"
     MENU = "menu"
     LANGUAGE = "language"
+    MORE = "more"
 
 
 _WORDS: dict[str, tuple[Keyword, str | None]] = {}
@@ -36,6 +37,9 @@ _add(Keyword.HELP, "help,info,help me,i need help")
 _add(Keyword.HELP, "ayuda,ayudame,necesito ayuda", "es")
 _add(Keyword.MENU, "menu,restart,start over")
 _add(Keyword.MENU, "reiniciar,inicio,empezar de nuevo", "es")  # "menú" folds to menu
+# MORE asks for the next meetings after a search; mid-conversation it is just a reply.
+_add(Keyword.MORE, "more,more meetings,next meetings")
+_add(Keyword.MORE, "mas,mas reuniones", "es")  # "más" folds to mas
 _add(Keyword.LANGUAGE, "english,ingles,in english", "en")
 _add(Keyword.LANGUAGE, "espanol,spanish,en espanol", "es")
 

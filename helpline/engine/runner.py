@@ -11,7 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from helpline.engine.actions import Action, Escalate, SendMeetings, SendPrograms, SetVariables
+from helpline.engine.actions import (
+    MORE_MEETINGS_JOB,
+    Action,
+    Escalate,
+    SendMeetings,
+    SendPrograms,
+    SetVariables,
+)
 from helpline.engine.cases import Match
 from helpline.engine.definition import Flow, Node, Text
 from helpline.engine.events import (
@@ -131,6 +138,12 @@ class _Sprint:
             self._fail(f"more than {MAX_SPRINTS_PER_SESSION} replies in one conversation")
             return
         keyword = match_keyword(text)
+        if keyword is not None and keyword.keyword is Keyword.MORE:
+            if self.live or self.previous is None:
+                keyword = None  # an answer to the question, or a first hello
+            else:
+                self.events.append(JobRequested(job=MORE_MEETINGS_JOB, language=self.language))
+                return
         if keyword is None:
             if self.live:
                 self._answer(text)

@@ -23,7 +23,7 @@ from helpline.engine.actions import (
 from helpline.engine.cases import Choice, NumberRange, Pattern, Test, ZipCode
 from helpline.engine.definition import Channel, Flow, Node, Retry, Route, SystemTexts, Text, Wait
 from helpline.engine.validate import Location, Problem, Severity, check_text, validate
-from helpline.errors import FlowDefinitionError, FlowProblems
+from helpline.errors import FlowDefinitionError, FlowProblems, PlaceError
 from helpline.flowfiles.schema import (
     SUPPORTED_SPEC_VERSIONS,
     FlowDoc,
@@ -36,6 +36,7 @@ from helpline.flowfiles.schema import (
 )
 from helpline.flowfiles.schema_errors import problems_from_validation
 from helpline.flowfiles.yaml_loader import YamlDocument
+from helpline.meetings.places import zip_place
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -253,10 +254,19 @@ def _route(doc: RouteDoc) -> Route:
     elif doc.number is not None:
         test = NumberRange(minimum=doc.number.min, maximum=doc.number.max)
     elif doc.zip:
-        test = ZipCode()
+        test = ZipCode(known=_known_zip)
     elif doc.regex is not None:
         test = Pattern(pattern=doc.regex)
     return Route(test=test, to=doc.to, value=doc.value)
+
+
+def _known_zip(code: str) -> bool:
+    """A real US ZIP code with a location: one meetings can be searched from."""
+    try:
+        zip_place(code)
+    except PlaceError:
+        return False
+    return True
 
 
 def _action(raw: str | dict[str, Any]) -> Action:

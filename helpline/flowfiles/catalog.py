@@ -30,7 +30,8 @@ T = TypeVar("T")
 MESSAGES_FILE = "messages.yaml"
 PROGRAMS_FILE = "programs.yaml"
 ONCALL_FILE = "oncall.yaml"
-DATA_FILES = frozenset({MESSAGES_FILE, PROGRAMS_FILE, ONCALL_FILE})
+SOURCES_FILE = "meeting-sources.yaml"
+DATA_FILES = frozenset({MESSAGES_FILE, PROGRAMS_FILE, ONCALL_FILE, SOURCES_FILE})
 """Files in the flows folder that are not flows."""
 
 RELOAD_CHECK_SECONDS = 2.0
@@ -68,6 +69,8 @@ def load_flow_set(folder: Path, constants: Mapping[str, str]) -> FlowSet:
         folder / MESSAGES_FILE, lambda p: build_messages(load_yaml_file(p), constants), errors
     )
     programs = _data_file(folder / PROGRAMS_FILE, load_catalogue, errors)
+    if programs is not None and (folder / SOURCES_FILE).is_file():
+        _check_sources(folder / SOURCES_FILE, frozenset(programs.programs), errors)
     built: dict[str, Built] = {}
     warnings: list[FlowDefinitionError] = list(messages.warnings) if messages else []
     if messages is not None:
@@ -87,6 +90,16 @@ def load_flow_set(folder: Path, constants: Mapping[str, str]) -> FlowSet:
     return FlowSet(
         flows=flows, entries=entries, messages=messages, programs=programs, warnings=tuple(warnings)
     )
+
+
+def _check_sources(path: Path, programs: frozenset[str], errors: list[FlowDefinitionError]) -> None:
+    """The meeting sources name real programs and valid schedules (keys are not needed here)."""
+    from helpline.meetings.registry import load_sources  # the meetings package reads flowfiles
+
+    try:
+        load_sources(path, {}, programs=programs)
+    except FlowProblems as exc:
+        errors += exc.problems
 
 
 def _data_file(
