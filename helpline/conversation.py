@@ -94,7 +94,9 @@ class Conversations:
         ref = self.ref(number)
 
         def decide(contact: Contact, pipe: Pipeline) -> Outcome:
-            outcome = self._received(contact, pipe, number=number, body=body)
+            outcome = self._received(
+                contact, pipe, number=number, body=body, message_sid=message_sid
+            )
             if also is not None:
                 also(pipe, outcome.texts)
             return outcome
@@ -117,13 +119,17 @@ class Conversations:
                 sprint = resume(flow, session, TimedOut(wait_id=wait_id), self.clock())
             except ResumeRejected:
                 return  # the caller answered, or the session ended: nothing to do
-            self._apply(pipe, contact, sprint, number=None, inline=False)
+            self._apply(
+                pipe, contact, sprint, number=None, inline=False, cause=f"timeout-{wait_id}"
+            )
 
         self.store.update(ref, decide)
 
     # --- inside the transaction ---------------------------------------------------------
 
-    def _received(self, contact: Contact, pipe: Pipeline, *, number: str, body: str) -> Outcome:
+    def _received(
+        self, contact: Contact, pipe: Pipeline, *, number: str, body: str, message_sid: str
+    ) -> Outcome:
         if contact.opted_out:
             if not is_opt_in(body):
                 return Outcome(texts=[], suppressed=True)
@@ -134,7 +140,7 @@ class Conversations:
         sprint = resume(
             flow, session, TextReceived(text=body), self.clock(), language=contact.language
         )
-        texts = self._apply(pipe, contact, sprint, number=number, inline=True)
+        texts = self._apply(pipe, contact, sprint, number=number, inline=True, cause=message_sid)
         return Outcome(texts=texts)
 
     def _flow_for(self, session: Session | None) -> Flow:
@@ -146,7 +152,14 @@ class Conversations:
         return flows.entry(Channel.SMS)
 
     def _apply(
-        self, pipe: Pipeline, contact: Contact, sprint: Sprint, *, number: str | None, inline: bool
+        self,
+        pipe: Pipeline,
+        contact: Contact,
+        sprint: Sprint,
+        *,
+        number: str | None,
+        inline: bool,
+        cause: str,
     ) -> list[str]:
         ref, session, now = contact.ref, sprint.session, sprint.session.updated_at
         texts: list[str] = []
@@ -191,10 +204,9 @@ class Conversations:
                 jobs[-1].language,
                 dict(jobs[-1].variables),
                 [job.job for job in jobs],
-                # With the time: a MORE after the end leaves wait_id and sprints unchanged.
-                id=job_id(
-                    "actions", ref, session.wait_id, session.sprints, f"{now:%Y%m%d%H%M%S%f}"
-                ),
+                # Named after what caused it (a MessageSid, a timeout): a redelivered webhook
+                # maps to the same job, and each MORE to a new one.
+                id=job_id("actions", ref, cause),
                 pipeline=pipe,
             )
         if opted_out:

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from helpline.errors import ConfigError
+from helpline.errors import ConfigError, PlaceError
 from helpline.meetings import texts
 from helpline.meetings.directory import Directory, SyncReport
 from helpline.meetings.imports import import_source
@@ -30,9 +30,6 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DEFAULT_PROGRAM = {FeedFormat.MEETING_GUIDE: "aa", FeedFormat.BMLT: "na"}
 """Meeting Guide feeds are mostly AA's, BMLT servers are NA's; CSV must say."""
-
-PROGRESS_EVERY = 500
-"""Entries between progress-bar updates: often enough to move, rarely enough to cost nothing."""
 
 
 def _folder() -> Path:
@@ -143,21 +140,22 @@ def import_(
             catalogue=catalogue,
         )
     directory = Directory(_redis())
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        TextColumn("{task.completed:,} entries"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(f"importing {chosen.id}", total=None)
-        report = import_source(
-            directory,
-            chosen,
-            now=datetime.now(UTC),
-            progress=lambda read: bar.update(task, completed=read),
-        )
+    now = datetime.now(UTC)
+    if not err.is_terminal:  # a log or a pipe gets the summary only
+        report = import_source(directory, chosen, now=now)
+    else:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            TextColumn("{task.completed:,} entries"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(f"importing {chosen.id}", total=None)
+            report = import_source(
+                directory, chosen, now=now, progress=lambda read: bar.update(task, completed=read)
+            )
     out.print(_summary(report))
 
 
@@ -224,7 +222,10 @@ def search_(
         wishes=frozenset(wishes),
         limit=limit,
     )
-    result = search(Directory(_redis()), query, now)
+    try:
+        result = search(Directory(_redis()), query, now)
+    except PlaceError as exc:
+        raise ConfigError(f"'{exc.zip_code}': {exc}", variable="--zip") from None
     if as_json:
         print(json.dumps([_as_json(o) for o in result.occurrences], indent=2, ensure_ascii=False))
         return

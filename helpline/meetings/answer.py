@@ -140,11 +140,7 @@ def meetings_answer(
         crisis_line=crisis_line,
         helpline_name=helpline_name,
     )
-    intro = (
-        " ".join([*lead, texts.none_at_all_text(language)])
-        if lead
-        else texts.none_at_all_text(language)
-    )
+    intro = " ".join([*lead, texts.none_at_all_text(language), person])
     return Answer(texts=[intro, *finders], searches=searches)
 
 

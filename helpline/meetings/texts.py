@@ -139,7 +139,7 @@ def when_text(
     """When, as a text says it: "Today 7:30 PM", "Tue 7:00 PM EST (4:00 PM your time)"."""
     starts_at = occurrence.starts_at
     text = f"{day_label(starts_at, now, language)} {clock_text(starts_at)}"
-    if occurrence.meeting.online and not occurrence.meeting.in_person:
+    if occurrence.distance_miles is None:  # found online: the caller may be in another zone
         text += f" {starts_at.tzname()}"
         if caller_zone is not None and _differs(starts_at, caller_zone):
             yours = clock_text(starts_at.astimezone(caller_zone))
