@@ -1,4 +1,4 @@
-"""`helpline meetings import | search | sources`, run as operators run them, against a real Redis."""
+"""`helpline meetings import | search | sources`, run as operators run them, on a real Redis."""
 
 from __future__ import annotations
 
@@ -77,7 +77,8 @@ def test_import_prints_a_summary_and_a_second_import_changes_nothing(
     assert (second["added"], second["updated"], second["removed"]) == (0, 0, 0)
     assert second["unchanged"] == len(raw) - no_day
     listed = run("sources", redis_url=redis_url)
-    assert "oc-aa" in listed.stdout and "1,966" in listed.stdout
+    assert "oc-aa" in listed.stdout
+    assert "1,966" in listed.stdout
 
 
 def test_a_feed_that_cannot_be_parsed_changes_nothing(
@@ -91,7 +92,8 @@ def test_a_feed_that_cannot_be_parsed_changes_nothing(
         "import", str(broken), "--format", "meeting-guide", "--id", "oc-aa", redis_url=redis_url
     )
     assert result.returncode == 1
-    assert result.stderr.startswith("error: oc-aa: ") and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: oc-aa: ")
+    assert "Traceback" not in result.stderr
     after = run("search", "--zip", "92660", "--json", redis_url=redis_url)
     assert json.loads(after.stdout) == json.loads(before.stdout) != []
 
@@ -122,10 +124,11 @@ def test_search_json_has_the_documented_fields(redis_url: str, redis_client: Red
         assert starts.utcoffset() is not None
         now = datetime.fromisoformat(at)
         assert now - timedelta(minutes=10) <= starts < now + timedelta(days=7)
-    starts = [item["starts_at"] for item in found]
-    assert starts == sorted(starts)
+    times = [datetime.fromisoformat(item["starts_at"]) for item in found]
+    assert times == sorted(times)
     online = json.loads(run("search", "--online", "--at", at, "--json", redis_url=redis_url).stdout)
-    assert online and all(item["distance_miles"] is None for item in online)
+    assert online
+    assert all(item["distance_miles"] is None for item in online)
     assert all(item["conference_url"] or item["conference_phone"] for item in online)
 
 
@@ -133,10 +136,12 @@ def test_search_prints_texts_and_spoken_forms(redis_url: str, redis_client: Redi
     assert import_oc(redis_url).returncode == 0
     at = "2026-11-24T18:00:00-08:00"
     text = run("search", "--zip", "92660", "--at", at, redis_url=redis_url)
-    assert text.returncode == 0 and " mi\n" in text.stdout
+    assert text.returncode == 0
+    assert " mi\n" in text.stdout
     spoken = run("search", "--zip", "92660", "--at", at, "--spoken", redis_url=redis_url)
     assert spoken.returncode == 0
-    assert "http" not in spoken.stdout and " PM: " in spoken.stdout
+    assert "http" not in spoken.stdout
+    assert " PM: " in spoken.stdout
 
 
 @pytest.mark.parametrize(
@@ -148,20 +153,24 @@ def test_a_bad_zip_is_one_clear_line(
 ) -> None:
     result = run("search", "--zip", zip_code, redis_url=redis_url)
     assert result.returncode == 1
-    assert result.stderr.count("\n") == 1 and message in result.stderr.lower()
+    assert result.stderr.count("\n") == 1
+    assert message in result.stderr.lower()
 
 
 def test_import_needs_a_format_for_a_file_and_a_known_program(
     redis_url: str, redis_client: Redis
 ) -> None:
     result = run("import", str(OC), redis_url=redis_url)
-    assert result.returncode == 1 and "--format" in result.stderr
+    assert result.returncode == 1
+    assert "--format" in result.stderr
     result = run(
         "import", str(OC), "--format", "meeting-guide", "--program", "xx", redis_url=redis_url
     )
-    assert result.returncode == 1 and "'xx' is not in programs.yaml" in result.stderr
+    assert result.returncode == 1
+    assert "'xx' is not in programs.yaml" in result.stderr
     result = run("import", "missing.json", "--format", "bmlt", redis_url=redis_url)
-    assert result.returncode == 1 and "no such file" in result.stderr
+    assert result.returncode == 1
+    assert "no such file" in result.stderr
 
 
 def test_a_registry_source_imports_by_its_id(

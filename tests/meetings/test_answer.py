@@ -108,7 +108,8 @@ def test_none_nearby_says_so_and_offers_online_meetings(catalogue: Catalogue) ->
     result = answer(catalogue, IN_PERSON, search)
     (text,) = result.texts
     assert text.startswith("I could not find meetings in our list within 50 miles of 92660")
-    assert "Next online meetings:" in text and "https://zoom.us/j/1" in text
+    assert "Next online meetings:" in text
+    assert "https://zoom.us/j/1" in text
     assert text.endswith("To talk to a person: 1-800-662-4357, 24/7.")
     assert [q.online for q in search.queries] == [False, True]
 
@@ -116,8 +117,10 @@ def test_none_nearby_says_so_and_offers_online_meetings(catalogue: Catalogue) ->
 def test_nothing_at_all_sends_each_programs_own_finder(catalogue: Catalogue) -> None:
     result = answer(catalogue, ONLINE, Directory([], []))
     intro, *finders = result.texts
-    assert intro.startswith(texts.none_at_all_text("en")) and "1-800-662-4357" in intro
-    assert finders and all("1-800-662-4357" in t for t in finders)
+    assert intro.startswith(texts.none_at_all_text("en"))
+    assert "1-800-662-4357" in intro
+    assert finders
+    assert all("1-800-662-4357" in t for t in finders)
     assert result.rest is None
 
 
@@ -126,14 +129,16 @@ def test_a_secular_caller_searches_for_secular_meetings(catalogue: Catalogue) ->
     answer(catalogue, {**IN_PERSON, "approach": "secular"}, search)
     query = search.queries[0]
     assert query.wishes == {"secular"}
-    assert "smart" in query.secular_programs and "aa" not in query.secular_programs
+    assert "smart" in query.secular_programs
+    assert "aa" not in query.secular_programs
 
 
 def test_a_spanish_speaker_gets_spanish_meetings_when_there_are_any(catalogue: Catalogue) -> None:
     mixed = [occurrence(1), occurrence(2, spanish=True)]
     search = Directory(mixed, [])
     result = answer(catalogue, IN_PERSON, search, language="es")
-    assert "Meeting 2" in result.texts[0] and "Meeting 1" not in result.texts[0]
+    assert "Meeting 2" in result.texts[0]
+    assert "Meeting 1" not in result.texts[0]
     assert result.texts[0].startswith("Próximas reuniones cerca de 92660:")
     # None in Spanish: every meeting rather than nothing.
     search = Directory([occurrence(1)], [])
@@ -145,7 +150,8 @@ def test_a_spanish_speaker_gets_spanish_meetings_when_there_are_any(catalogue: C
 def test_an_unknown_zip_is_answered_with_online_meetings(catalogue: Catalogue) -> None:
     search = Directory([occurrence(1)], [occurrence(2, online=True)])
     result = answer(catalogue, {**IN_PERSON, "zip": "00000"}, search)
-    assert "00000" in result.texts[0] and "Next online meetings:" in result.texts[0]
+    assert "00000" in result.texts[0]
+    assert "Next online meetings:" in result.texts[0]
 
 
 def test_more_pages_through_what_was_kept_and_skips_meetings_that_began(
@@ -162,11 +168,15 @@ def test_more_pages_through_what_was_kept_and_skips_meetings_that_began(
     assert "Meeting 4" not in text
     assert [n for n in range(5, 8) if f"Meeting {n} - " in text] == [5, 6, 7]
     assert "Reply MORE" in text
-    assert rest is not None and [o.meeting.name for o in rest.waiting] == ["Meeting 8"]
+    assert rest is not None
+    assert [o.meeting.name for o in rest.waiting] == ["Meeting 8"]
     text, rest = next_page(rest, later, language="en", crisis_line=CRISIS)
-    assert "Meeting 8" in text and "Reply MORE" not in text and rest is None
+    assert "Meeting 8" in text
+    assert "Reply MORE" not in text
+    assert rest is None
     text, rest = next_page(None, later, language="en", crisis_line=CRISIS)
-    assert text.startswith("That's all the meetings I found.") and "1-800-662-4357" in text
+    assert text.startswith("That's all the meetings I found.")
+    assert "1-800-662-4357" in text
 
 
 def test_a_kept_page_drops_meetings_removed_from_the_directory(catalogue: Catalogue) -> None:

@@ -56,7 +56,11 @@ def test_a_source_reads_its_key_from_the_named_variable(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("entry", "line", "message"),
     [
-        ("    program: xa\n    format: bmlt\n    url: u\n", 4, "program 'xa' is not in programs.yaml"),
+        (
+            "    program: xa\n    format: bmlt\n    url: u\n",
+            4,
+            "program 'xa' is not in programs.yaml",
+        ),
         ("    program: aa\n    format: rss\n    url: u\n", 5, "format"),
         ("    program: aa\n    format: bmlt\n    url: u\n    timezone: PST\n", 7, "IANA"),
         ("    program: aa\n    format: bmlt\n    url: u\n    refresh: nightly\n", 7, "cron"),
@@ -72,7 +76,8 @@ def test_problems_name_the_file_and_line(
     with pytest.raises(FlowProblems) as caught:
         load_sources(path, {}, programs=PROGRAMS)
     text = "\n".join(str(p) for p in caught.value.problems)
-    assert f"{path}:{line}:" in text and message in text, text
+    assert f"{path}:{line}:" in text, text
+    assert message in text, text
 
 
 def test_a_bad_source_id_is_refused(tmp_path: Path) -> None:

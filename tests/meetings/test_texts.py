@@ -103,7 +103,8 @@ def test_long_names_are_cut_and_distances_rounded() -> None:
     occurrence = at(datetime(2026, 11, 24, 19, 0, tzinfo=LA), distance=12.44, name=long_name)
     head = texts.meeting_lines(occurrence, NOW, "en").split("\n")[0]
     name = head.split(" - ")[1]
-    assert len(name) == texts.MAX_NAME_CHARS and name.endswith("...")
+    assert len(name) == texts.MAX_NAME_CHARS
+    assert name.endswith("...")
     assert head.endswith(" - 12 mi")
 
 
@@ -120,7 +121,8 @@ def test_a_page_of_meetings_is_gsm7_says_more_and_names_a_person() -> None:
     assert is_gsm7(text)
     assert text.count("Serenity Group") == texts.PAGE_SIZE
     assert text.startswith("Next meetings near 92660:")
-    assert "Reply MORE" in text and text.endswith("To talk to a person: 1-800-662-4357, 24/7.")
+    assert "Reply MORE" in text
+    assert text.endswith("To talk to a person: 1-800-662-4357, 24/7.")
     assert count_segments(text) <= 3
 
 

@@ -14,8 +14,8 @@ import pytest
 
 from helpline.meetings.imports import import_source
 from helpline.meetings.search import MeetingQuery, search
-from helpline.meetings.texts import short_name
 from helpline.meetings.source import FeedFormat, Source
+from helpline.meetings.texts import short_name
 from helpline.runtime import Runtime
 from tests.fake_twilio.server import FakeTwilio
 from tests.support.clock import FakeClock
@@ -25,7 +25,9 @@ from tests.support.worker import run_jobs
 OC = Path(__file__).parents[1] / "data" / "meeting-feeds" / "meeting-guide" / "oc-aa-tsml.json"
 CRISIS_LINE = "1-800-662-4357"
 MONDAY_6PM_PACIFIC = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
-MEETING_HEAD = re.compile(r"^(Today|Tomorrow|Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2}:\d\d [AP]M\b.* - ")
+MEETING_HEAD = re.compile(
+    r"^(Today|Tomorrow|Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2}:\d\d [AP]M\b.* - "
+)
 
 pytestmark = pytest.mark.redis
 
@@ -63,7 +65,8 @@ def test_in_person_triage_ends_with_the_next_meetings_and_more(
     assert meetings_text.startswith("Next meetings near 92660:")
     blocks = meeting_blocks(meetings_text)
     assert len(blocks) == 3
-    assert "Reply MORE for the next ones." in meetings_text and CRISIS_LINE in meetings_text
+    assert "Reply MORE for the next ones." in meetings_text
+    assert CRISIS_LINE in meetings_text
     # The same meetings, in the same order, as the directory's own search gives.
     expected = search(
         directory.directory,
@@ -77,7 +80,8 @@ def test_in_person_triage_ends_with_the_next_meetings_and_more(
 
     clock.advance(timedelta(minutes=2))
     reply = phone.text("MORE")
-    assert reply.status == 200 and reply.texts == []  # the worker answers, not the webhook
+    assert reply.status == 200
+    assert reply.texts == []
     run_jobs(directory)
     more = texts_to(fake_twilio, phone)[-1]
     assert more.startswith("More meetings:")
@@ -107,7 +111,8 @@ def test_an_unknown_zip_is_asked_again_then_online_meetings_are_sent(
     last = texts_to(fake_twilio, phone)[-1]
     assert last.startswith("Next online meetings:")
     blocks = meeting_blocks(last)
-    assert blocks and all("https://" in block for block in blocks)
+    assert blocks
+    assert all("https://" in block for block in blocks)
     assert all(re.search(r" P[SD]T", block.split("\n")[0]) for block in blocks)
 
 
