@@ -78,3 +78,84 @@ def escalations() -> str:
 def sandbox_stream(ref: str) -> str:
     """Stream: every text to and from one sandbox phone, in order."""
     return f"{PREFIX}:sandbox:{ref}"
+
+
+# --- Meeting directory ---------------------------------------------------------------
+#
+# Each import of a source writes a new *generation* of that source's keys, then
+# flips two pointers in one MULTI; the previous generation expires shortly after.
+#
+#   meetings:live                    hash  source id -> JSON: generation, zones, programs and
+#                                          index sizes; what a search starts from
+#   meetings:live-version            int   bumped with every change to meetings:live, so a
+#                                          process re-reads the pointers only when it moves
+#   meetings:source:{id}             hash  generation, program, meetings, imported_at, keys
+#                                          (the generation's key names, so it can be retired)
+#   meetings:generation              int   counter; generations are unique across sources
+#   meetings:gen:{id}:{g}:records    hash  meeting id -> Meeting.to_dict() as JSON
+#   meetings:gen:{id}:{g}:fingerprints hash meeting id -> digest of that JSON (what changed)
+#   meetings:gen:{id}:{g}:geo[:{f}]  geo   in-person/hybrid meetings with coordinates
+#   meetings:gen:{id}:{g}:online[:{f}]  zset  online/hybrid meetings, scored by local
+#                                          minute of week (0 = Sun 00:00) less the zone's
+#                                          UTC offset at import: one time line for all zones
+#
+# Every geo and zset member carries what search needs to rank and filter without
+# reading the record: "{minute_of_week}|{zone}|{program}|{flags}|{name key}|{meeting id}":
+# zone and program are indexes into the generation's lists in meetings:live; flags are
+# letters (s secular, e Spanish, w women, m men); the name key is the name's first 24
+# characters, case-folded (meetings at one time and place are ordered by name). The
+# ":{f}" variants hold only the meetings with flag f, so a search for a rare kind of
+# meeting reads only those.
+
+MEETINGS_RETIRED_TTL = timedelta(minutes=2)
+"""A replaced or removed generation lingers this long, so searches already reading it finish."""
+
+MEETINGS_BUILDING_TTL = timedelta(hours=1)
+"""An import's new keys expire on their own (refreshed as it writes) if it dies before the flip."""
+
+
+def meetings_live() -> str:
+    return f"{PREFIX}:meetings:live"
+
+
+def meetings_live_version() -> str:
+    return f"{PREFIX}:meetings:live-version"
+
+
+def meetings_source(source_id: str) -> str:
+    return f"{PREFIX}:meetings:source:{source_id}"
+
+
+def meetings_generation_counter() -> str:
+    return f"{PREFIX}:meetings:generation"
+
+
+def _meetings_generation(source_id: str, generation: int | str) -> str:
+    return f"{PREFIX}:meetings:gen:{source_id}:{generation}"
+
+
+def meeting_records(source_id: str, generation: int | str) -> str:
+    return f"{_meetings_generation(source_id, generation)}:records"
+
+
+def meeting_fingerprints(source_id: str, generation: int | str) -> str:
+    return f"{_meetings_generation(source_id, generation)}:fingerprints"
+
+
+def meetings_geo(source_id: str, generation: int | str, flag: str = "") -> str:
+    suffix = f":{flag}" if flag else ""
+    return f"{_meetings_generation(source_id, generation)}:geo{suffix}"
+
+
+def meetings_online(source_id: str, generation: int | str, flag: str = "") -> str:
+    suffix = f":{flag}" if flag else ""
+    return f"{_meetings_generation(source_id, generation)}:online{suffix}"
+
+
+MEETINGS_PAGE_TTL = timedelta(hours=1)
+"""Meetings found but not yet sent wait this long for the caller to reply MORE."""
+
+
+def meetings_page(ref: str) -> str:
+    """JSON: the rest of a caller's last meeting search, for MORE."""
+    return f"{PREFIX}:meetings:page:{ref}"
