@@ -101,7 +101,8 @@ def _scrub(text: str, keep_digits: str) -> str | None:
             text = _TAG.sub(" ", text)
     if "@" in text or "at]" in text or "at)" in text:
         text = _EMAIL.sub("", text)
-    if _THREE_DIGITS.search(text):
+    # A phone number has at least seven digits: a street number alone skips the regex work.
+    if _THREE_DIGITS.search(text) and sum(ch.isdigit() for ch in text) >= _MIN_PHONE_DIGITS:
         text = _without_phones(text, keep_digits)
     text = _SPACE.sub(" ", text).strip()
     if len(text) > MAX_TEXT_CHARS:
