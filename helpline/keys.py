@@ -95,15 +95,17 @@ def sandbox_stream(ref: str) -> str:
 #   meetings:gen:{id}:{g}:records    hash  meeting id -> Meeting.to_dict() as JSON
 #   meetings:gen:{id}:{g}:fingerprints hash meeting id -> digest of that JSON (what changed)
 #   meetings:gen:{id}:{g}:geo[:{f}]  geo   in-person/hybrid meetings with coordinates
-#   meetings:gen:{id}:{g}:online[:{f}]  zset  online/hybrid meetings, scored by local
-#                                          minute of week (0 = Sun 00:00) less the zone's
-#                                          UTC offset at import: one time line for all zones
+#   meetings:gen:{id}:{g}:online:{c}[:{f}]  zset  online/hybrid meetings of the zones in
+#                                          clock group c (the minutes they move in summer),
+#                                          scored by local minute of week (0 = Sun 00:00)
+#                                          less the zone's UTC offset at import: one time
+#                                          line for zones that move their clocks together
 #
 # Every geo and zset member carries what search needs to rank and filter without
-# reading the record: "{minute_of_week}|{zone}|{program}|{flags}|{name key}|{meeting id}":
-# zone and program are indexes into the generation's lists in meetings:live; flags are
-# letters (s secular, e Spanish, w women, m men); the name key is the name's first 24
-# characters, case-folded (meetings at one time and place are ordered by name). The
+# reading the record: "{minute_of_week}|{zone}|{name rank}|{program}|{flags}|{meeting id}":
+# zone and program are indexes into the generation's lists in meetings:live; the name
+# rank a number ordering names by their first letters (meetings at one time and place
+# are ordered by name); flags are letters (s secular, e Spanish, w women, m men). The
 # ":{f}" variants hold only the meetings with flag f, so a search for a rare kind of
 # meeting reads only those.
 
@@ -147,9 +149,9 @@ def meetings_geo(source_id: str, generation: int | str, flag: str = "") -> str:
     return f"{_meetings_generation(source_id, generation)}:geo{suffix}"
 
 
-def meetings_online(source_id: str, generation: int | str, flag: str = "") -> str:
+def meetings_online(source_id: str, generation: int | str, group: str, flag: str = "") -> str:
     suffix = f":{flag}" if flag else ""
-    return f"{_meetings_generation(source_id, generation)}:online{suffix}"
+    return f"{_meetings_generation(source_id, generation)}:online:{group}{suffix}"
 
 
 MEETINGS_PAGE_TTL = timedelta(hours=1)

@@ -1,25 +1,25 @@
 """The meeting directory in Redis. An import is a sync of one source, swapped in atomically.
 
 A sync writes a whole new *generation* of the source's keys (records, a geo
-index, an online index; layout in keys.py), then flips the source's
+index, online indexes; layout in keys.py), then flips the source's
 pointers in one MULTI. Searches read the pointers first, so each sees one
 generation, old or new, never a mix. The old generation expires a little later
 (searches already reading it finish); a sync that fails part-way deletes what
 it wrote, and the previous generation stays live, untouched.
 
-Index members carry a meeting's minute of week, zone, program and flags, so
-search ranks and filters them without reading records (see IndexEntry).
+Index members carry a meeting's minute of week, zone, name rank, program and
+flags, so search ranks and filters them without reading records (see IndexEntry).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -53,9 +53,10 @@ FLAG_OF_WISH: Mapping[str, str] = {"secular": "s", "spanish": "e", "women": "w",
 """The caller wishes an index can answer, and the flag letter each has in index members."""
 
 SEPARATOR = "|"
-NAME_KEY_CHARS = 24
-"""Meetings starting together at one place are ordered by name, compared this far."""
-_SPACES = re.compile(r"\s+")
+NAME_RANK_CHARS = 10
+"""Meetings at one time and place are ordered by name, compared this far (then by id):
+37 ** 10 still fits a Lua number (a double) exactly."""
+_NAME_CODES = {c: i + 1 for i, c in enumerate("0123456789abcdefghijklmnopqrstuvwxyz")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,24 +65,34 @@ class IndexEntry:
 
     minute_of_week: int
     zone: int
+    name_rank: int
     program: int
     flags: str
-    name_key: str
     meeting_id: str
 
     def member(self) -> str:
-        numbers = (self.minute_of_week, self.zone, self.program)
-        return SEPARATOR.join((*map(str, numbers), self.flags, self.name_key, self.meeting_id))
+        numbers = (self.minute_of_week, self.zone, self.name_rank, self.program)
+        return SEPARATOR.join((*map(str, numbers), self.flags, self.meeting_id))
 
     @classmethod
     def parse(cls, member: bytes) -> IndexEntry:
-        minute, zone, program, flags, name, meeting_id = member.decode().split(SEPARATOR, 5)
-        return cls(int(minute), int(zone), int(program), flags, name, meeting_id)
+        minute, zone, rank, program, flags, meeting_id = member.decode().split(SEPARATOR, 5)
+        return cls(int(minute), int(zone), int(rank), int(program), flags, meeting_id)
 
 
-def name_key(name: str) -> str:
-    """How a name sorts: case-insensitive, its first NAME_KEY_CHARS characters."""
-    return _SPACES.sub(" ", name.replace(SEPARATOR, " ")).strip().casefold()[:NAME_KEY_CHARS]
+def name_rank(name: str) -> int:
+    """A number that orders names alphabetically by their first NAME_RANK_CHARS letters
+    and digits: case and accents ignored, any other run of characters one space."""
+    rank, count, spaced = 0, 0, True
+    for char in unicodedata.normalize("NFKD", name.casefold()):
+        if count == NAME_RANK_CHARS:
+            break
+        code = _NAME_CODES.get(char)
+        if code is None and (spaced or unicodedata.combining(char)):
+            continue
+        rank, count, spaced = rank * 37 + (code or 0), count + 1, code is None
+    padding: int = 37 ** (NAME_RANK_CHARS - count)
+    return rank * padding
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,20 +105,24 @@ class Generation:
     programs: tuple[str, ...]
     geo: Mapping[str, int]
     """Index variant ("" = every meeting, or a flag letter) -> members."""
-    online: Mapping[str, int]
-    """Index variant -> members."""
+    online: Mapping[str, Mapping[str, int]]
+    """Clock group -> index variant -> members."""
     offsets: tuple[int, ...] = ()
-    """Per zone number: its UTC offset in minutes at import. The online index scores a
+    """Per zone number: its UTC offset in minutes at import. An online index scores a
     meeting by its start less this offset (its UTC minute of week then), so meetings of
-    every zone share one time line."""
+    all its zones share one time line."""
+    groups: tuple[str, ...] = ()
+    """Per zone number: its clock group, the minutes it moves its clocks in summer
+    ("60", or "0" for Arizona, Hawaii, ...). Zones of one group move together, so on
+    one online index they stay in step all year; each group has its own."""
     bounds: tuple[float, float, float, float] | None = None
     """South, west, north, east of the geo index, so a search skips sources far away."""
 
     def geo_key(self, flag: str = "") -> str:
         return keys.meetings_geo(self.source_id, self.number, flag)
 
-    def online_key(self, flag: str = "") -> str:
-        return keys.meetings_online(self.source_id, self.number, flag)
+    def online_key(self, group: str, flag: str = "") -> str:
+        return keys.meetings_online(self.source_id, self.number, group, flag)
 
     def records_key(self) -> str:
         return keys.meeting_records(self.source_id, self.number)
@@ -121,6 +136,7 @@ class Generation:
                 "geo": self.geo,
                 "online": self.online,
                 "offsets": self.offsets,
+                "groups": self.groups,
                 "bounds": self.bounds,
             },
             separators=(",", ":"),
@@ -138,6 +154,7 @@ def _parse_generation(source_id: bytes, raw: bytes) -> Generation:
         geo=data["geo"],
         online=data["online"],
         offsets=tuple(data["offsets"]),
+        groups=tuple(data["groups"]),
         bounds=tuple(data["bounds"]) if data.get("bounds") else None,
     )
 
@@ -198,6 +215,17 @@ class SourceStatus:
     meetings: int
     imported_at: datetime
     generation: int
+
+
+def _offset_minutes(zone: ZoneInfo, when: datetime) -> int:
+    offset = when.astimezone(zone).utcoffset()
+    return int(offset.total_seconds()) // 60 if offset else 0
+
+
+def _clock_group(zone: ZoneInfo, year: int) -> str:
+    """How many minutes the zone moves its clocks between January and July (signed)."""
+    january, july = (datetime(year, month, 1, tzinfo=UTC) for month in (1, 7))
+    return str(_offset_minutes(zone, july) - _offset_minutes(zone, january))
 
 
 def flags_of(meeting: Meeting) -> str:
@@ -443,8 +471,9 @@ class _Build:
     zones: dict[str, int] = field(default_factory=dict)
     programs: dict[str, int] = field(default_factory=dict)
     geo_sizes: Counter[str] = field(default_factory=Counter)
-    online_sizes: Counter[str] = field(default_factory=Counter)
+    online_sizes: dict[str, Counter[str]] = field(default_factory=dict)
     offsets: list[int] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
     written: set[str] = field(default_factory=set)
     bounds: tuple[float, float, float, float] | None = None
     pending: int = 0
@@ -487,12 +516,12 @@ class _Build:
     def _index(self, meeting: Meeting) -> None:
         zone = self.zones.setdefault(meeting.timezone, len(self.zones))
         if zone == len(self.offsets):
-            offset = self.now.astimezone(ZoneInfo(meeting.timezone)).utcoffset()
-            self.offsets.append(int(offset.total_seconds()) // 60 if offset else 0)
+            self.offsets.append(_offset_minutes(ZoneInfo(meeting.timezone), self.now))
+            self.groups.append(_clock_group(ZoneInfo(meeting.timezone), self.now.year))
         program = self.programs.setdefault(meeting.program, len(self.programs))
         flags = flags_of(meeting)
         minute = minute_of_week(meeting.day, meeting.start_local)
-        entry = IndexEntry(minute, zone, program, flags, name_key(meeting.name), meeting.id)
+        entry = IndexEntry(minute, zone, name_rank(meeting.name), program, flags, meeting.id)
         member = entry.member()
         variants = ("", *flags)
         if meeting.in_person:
@@ -507,10 +536,12 @@ class _Build:
                     self.geo_sizes[flag] += 1
         if meeting.online:
             score = (minute - self.offsets[zone]) % MINUTES_PER_WEEK
+            group = self.groups[zone]
+            sizes = self.online_sizes.setdefault(group, Counter())
             for flag in variants:
-                key = keys.meetings_online(self.source.id, self.number, flag)
+                key = keys.meetings_online(self.source.id, self.number, group, flag)
                 self._online.setdefault(key, {})[member] = score
-                self.online_sizes[flag] += 1
+                sizes[flag] += 1
 
     def _widen(self, lat: float, lng: float) -> None:
         if self.bounds is None:
@@ -566,8 +597,9 @@ class _Build:
             zones=tuple(self.zones),
             programs=tuple(self.programs),
             geo=dict(self.geo_sizes),
-            online=dict(self.online_sizes),
+            online={group: dict(sizes) for group, sizes in self.online_sizes.items()},
             offsets=tuple(self.offsets),
+            groups=tuple(self.groups),
             bounds=self.bounds,
         )
 

@@ -1,15 +1,19 @@
 """The next meetings that fit a caller: near their ZIP code, or online.
 
 Ordered by when they start (each in its own zone, exact across DST), then by
-distance, then by name. Fast because it reads only what it needs: the live
-pointers (one hash), index members near the caller or starting soon (which
-carry minute of week, zone, program and flags), and the records of the few
-meetings returned (one HMGET per source).
+distance, then by name (its first ten letters and digits; then by id).
 
-Ranking is in two steps. Wall-clock minutes until a start are cheap integers
-and differ from real minutes by at most MAX_CLOCK_SHIFT, so only candidates
-within that margin of the leaders get an exact `next_start`; nothing further
-down the wall-clock list can overtake them.
+Fast because little crosses the wire. Index members carry each meeting's
+minute of week, zone, name rank, program and flags (see keys.py), so a short Lua
+script, SELECT, picks inside Redis the soonest members that fit: from the geo
+indexes of the sources near the ZIP code, or from every online index. One more
+script call reads the records of the few returned. The live pointers are read
+again only when an import has changed them.
+
+Ranking needs no date arithmetic: occurrence.WeekClock turns a meeting's
+minute of week into real minutes until it starts, exact across a clock change,
+with a few integer sums that SELECT repeats for each member. Only the meetings
+returned are timed with next_start, for their dates.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from redis import Redis
@@ -31,13 +35,12 @@ from helpline.meetings.directory import (
     IndexEntry,
 )
 from helpline.meetings.occurrence import (
-    GRACE,
-    MAX_CLOCK_SHIFT,
+    GRACE_MINUTES,
     MINUTES_PER_DAY,
     MINUTES_PER_WEEK,
-    local_minute_of_week,
+    WeekClock,
     next_start,
-    wall_minutes_until,
+    week_clock,
 )
 from helpline.meetings.places import ZipPlace, zip_place
 from helpline.meetings.record import Meeting
@@ -52,13 +55,13 @@ RADII_MILES = (10.0, 25.0, 50.0)
 HORIZON = timedelta(days=7)
 """Occurrences further away than this are not offered (a weekly meeting's next is nearer)."""
 
-FIRST_PICK = 8
-"""Redis picks at least this many of the soonest meetings that fit (see SELECT); asked
-again for four times as many in the rare case that was not enough to be certain."""
+FIRST_SLICE_MINUTES = 5
+"""SELECT reads online indexes in slices of time from now, each twice the last."""
+
+CLOCK_CACHE_SIZE = 1_024
+"""Zone clocks (and each source's list of them) last a minute; searches in it share them."""
 
 WISHES = frozenset(FLAG_OF_WISH)
-MINUTE = timedelta(minutes=1)
-GRACE_MINUTES = int(GRACE / MINUTE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,20 +103,24 @@ class SearchResult:
     widened: bool
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Candidate:
+    """A member SELECT returned: the meeting, when it starts and how far it is."""
+
     generation: Generation
     entry: IndexEntry
     distance: float | None
-    wall_until: int
-    starts_at: datetime | None = None
-    starts_utc: datetime | None = None
+    starts_at: datetime
 
     @property
-    def order(self) -> tuple[datetime, float, str, str]:
+    def order(self) -> tuple[datetime, float, int, bytes]:
         """Soonest first, then nearest, then by name (SELECT sorts the same way)."""
-        assert self.starts_utc is not None
-        return self.starts_utc, self.distance or 0.0, self.entry.name_key, self.entry.meeting_id
+        return (
+            self.starts_at.astimezone(UTC),
+            self.distance or 0.0,
+            self.entry.name_rank,
+            self.entry.meeting_id.encode(),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +131,13 @@ class _Plan:
     programs: frozenset[int]
     secular_programs: frozenset[int]
     flags: tuple[str, ...]
+
+    @property
+    def arg(self) -> str:
+        """The query's part of SELECT's argument for this generation's keys."""
+        programs = ",".join(map(str, sorted(self.programs)))
+        secular = ",".join(map(str, sorted(self.secular_programs)))
+        return f"{programs};{secular};{''.join(self.flags)}"
 
     def matches(self, entry: IndexEntry) -> bool:
         if entry.program not in self.programs:
@@ -142,59 +156,31 @@ class _Plan:
         return best if sizes.get(best, 0) else None
 
 
-@dataclass(frozen=True, slots=True)
-class _ZoneNow:
-    zone: ZoneInfo
-    minute: int
-    """Now, as the zone's local minute of week."""
-    shift: int
-    """Minutes its clocks move from just before now to a week ahead: 0 but in DST weeks."""
-    lookback: int
-    """Wall minutes back that may still be within the grace in real time: a meeting that
-    started GRACE wall minutes ago (and some seconds) is past it, unless clocks moved."""
-
-    @property
-    def clock(self) -> str:
-        """As SELECT takes it."""
-        return f"{self.minute}:{self.lookback}"
-
-
 class _Clock:
-    """`now` in each zone, worked out once per search."""
+    """`now` in each zone, worked out once per search (and per minute, across searches)."""
 
     def __init__(self, now: datetime) -> None:
         if now.tzinfo is None:
             raise ValueError("now must be an aware datetime")
         self.now = now
-        self.utc = now.astimezone(UTC)
-        self.minute_start = self.utc.replace(second=0, microsecond=0)
-        self._zones: dict[str, _ZoneNow] = {}
+        self.minute_start = now.astimezone(UTC).replace(second=0, microsecond=0)
         self._starts: dict[tuple[str, int], datetime] = {}
 
-    def zone(self, name: str) -> _ZoneNow:
-        found = self._zones.get(name)
-        if found is None:
-            found = self._zones[name] = _zone_now(_zone_info(name), self.utc)
-        return found
+    def zone(self, name: str) -> WeekClock:
+        return _week_clock(name, self.minute_start)
+
+    def arg(self, generation: Generation) -> str:
+        """Each of a generation's zones' clock, as SELECT takes them."""
+        return _clocks_arg(generation.zones, self.minute_start)
 
     def start(self, zone: str, minute_of_week: int) -> datetime:
         """The next start of a meeting at this wall time; many share one, so each is kept."""
         found = self._starts.get((zone, minute_of_week))
         if found is None:
             day, minute = divmod(minute_of_week, MINUTES_PER_DAY)
-            found = next_start(day, time(minute // 60, minute % 60), self.zone(zone).zone, self.now)
+            found = next_start(day, time(minute // 60, minute % 60), _zone_info(zone), self.now)
             self._starts[(zone, minute_of_week)] = found
         return found
-
-    @property
-    def shift(self) -> int:
-        """How far minutes from the start of this minute to a meeting's start can be from its
-        wall minutes, in every zone seen: 0 (the same) but in a week with a clock change."""
-        return max((z.shift for z in self._zones.values()), default=0)
-
-    def minutes_to(self, start_utc: datetime) -> int:
-        """Whole minutes from the start of the current minute (offsets are whole minutes)."""
-        return int((start_utc - self.minute_start) // MINUTE)
 
 
 @cache
@@ -203,18 +189,17 @@ def _zone_info(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def _zone_now(zone: ZoneInfo, utc: datetime) -> _ZoneNow:
-    # A zone changes its clocks at most once in a week (and never back), so comparing the
-    # offsets at either end of the window finds any change that could reorder meetings.
-    offset = utc.astimezone(zone).utcoffset()
-    ends = (utc - GRACE - MAX_CLOCK_SHIFT - MINUTE, utc + HORIZON + MAX_CLOCK_SHIFT)
-    shift = max(abs(_minutes(t.astimezone(zone).utcoffset(), offset)) for t in ends)
-    lookback = GRACE_MINUTES - 1 + shift
-    return _ZoneNow(zone, local_minute_of_week(utc, zone), shift, lookback)
+@lru_cache(maxsize=CLOCK_CACHE_SIZE)
+def _week_clock(zone: str, minute: datetime) -> WeekClock:
+    return week_clock(_zone_info(zone), minute)
 
 
-def _minutes(a: timedelta | None, b: timedelta | None) -> int:
-    return int(((a or timedelta(0)) - (b or timedelta(0))).total_seconds()) // 60
+@lru_cache(maxsize=CLOCK_CACHE_SIZE)
+def _clocks_arg(zones: tuple[str, ...], minute: datetime) -> str:
+    return ",".join(
+        f"{z}:{c.minute}:{c.lookback}:{c.cut}:{c.before}:{c.after}"
+        for z, c in enumerate(_week_clock(name, minute) for name in zones)
+    )
 
 
 def search(directory: Directory | Redis, query: MeetingQuery, now: datetime) -> SearchResult:
@@ -226,118 +211,105 @@ def search(directory: Directory | Redis, query: MeetingQuery, now: datetime) -> 
     plans = [p for g in directory.live() if (p := _plan(g, query)) is not None]
     if query.online:
         online = [
-            _Asked(plan, plan.generation.online_key(variant), online=True)
+            _Asked(plan, plan.generation.online_key(group, variant), group=group)
             for plan in plans
-            if (variant := plan.variant(plan.generation.online)) is not None
+            for group, sizes in plan.generation.online.items()
+            if (variant := plan.variant(sizes)) is not None
         ]
-        timed, _ = _select(directory, online, query.limit, clock)
-        return SearchResult(_finish(directory, timed, clock, query.limit), None, None, False)
+        found, _ = _select(directory, online, query.limit, clock, place=None)
+        return SearchResult(_finish(directory, found, clock, query.limit), None, None, False)
     assert query.zip_code is not None
     place = zip_place(query.zip_code)
-    for radius in RADII_MILES:
-        near = [
-            _Asked(plan, plan.generation.geo_key(variant))
-            for plan in plans
-            if _within_reach(plan.generation.bounds, place, radius)
-            and (variant := plan.variant(plan.generation.geo)) is not None
-        ]
-        timed, fitting = _select(directory, near, query.limit, clock, place, radius)
-        if fitting >= query.limit:
-            break
-    occurrences = _finish(directory, timed, clock, query.limit)
+    near = [
+        _Asked(plan, plan.generation.geo_key(variant))
+        for plan in plans
+        if _within_reach(plan.generation.bounds, place, RADII_MILES[-1])
+        and (variant := plan.variant(plan.generation.geo)) is not None
+    ]
+    found, radius = _select(directory, near, query.limit, clock, place)
+    occurrences = _finish(directory, found, clock, query.limit)
     return SearchResult(occurrences, place, radius, radius != RADII_MILES[0])
 
 
 @dataclass(frozen=True, slots=True)
 class _Asked:
-    """One index to read: a generation's geo index or its online index."""
+    """One index to read: a generation's geo index, or its online index of a clock group."""
 
     plan: _Plan
     key: str
-    online: bool = False
+    group: str | None = None
 
     def arg(self, clock: _Clock) -> str:
         """This key's argument to SELECT (see the script)."""
-        plan, generation = self.plan, self.plan.generation
-        nows = [clock.zone(name) for name in generation.zones]
-        clocks = ",".join(f"{z}:{now.minute}:{now.lookback}" for z, now in enumerate(nows))
-        programs = ",".join(map(str, sorted(plan.programs)))
-        secular = ",".join(map(str, sorted(plan.secular_programs)))
-        base, spread = _score_base(nows, generation.offsets) if self.online else (0, 0)
-        return f"{programs};{secular};{''.join(plan.flags)};{clocks};{base}:{spread}"
+        generation = self.plan.generation
+        base, spread = 0, 0
+        if self.group is not None:
+            zones = [z for z, group in enumerate(generation.groups) if group == self.group]
+            nows = [clock.zone(generation.zones[z]).minute for z in zones]
+            base, spread = _score_base(nows, [generation.offsets[z] for z in zones])
+        return f"{self.plan.arg};{clock.arg(generation)};{base}:{spread}"
 
 
-def _score_base(nows: Sequence[_ZoneNow], offsets: Sequence[int]) -> tuple[int, int]:
-    """Where "now" falls on an online index's time line, for each of its zones: the
-    earliest of those scores, and how much later the latest is (0 until some zone has
-    changed its clocks since the import)."""
-    bases = [(now.minute - off) % MINUTES_PER_WEEK for now, off in zip(nows, offsets, strict=True)]
+def _score_base(nows: Sequence[int], offsets: Sequence[int]) -> tuple[int, int]:
+    """Where now falls on an online index's time line, for each of its zones: the
+    earliest of those scores, and how much later the latest is (0 but in the hours its
+    zones change their clocks one after another)."""
+    bases = [(now - off) % MINUTES_PER_WEEK for now, off in zip(nows, offsets, strict=True)]
     half = MINUTES_PER_WEEK // 2
     apart = [(b - bases[0] + half) % MINUTES_PER_WEEK - half for b in bases]
     return (bases[0] + min(apart)) % MINUTES_PER_WEEK, max(apart) - min(apart)
 
 
 def _select(
-    directory: Directory,
-    asked: Sequence[_Asked],
-    limit: int,
-    clock: _Clock,
-    place: ZipPlace | None = None,
-    radius: float | None = None,
-) -> tuple[list[_Candidate], int]:
-    """The candidates that can be among the first `limit`, timed exactly; and how many fit.
-
-    Redis runs SELECT over the indexes and returns only the soonest members that
-    fit (by wall minutes), plus those close enough behind them that a clock change
-    could reorder them. Asked again for more in the rare case that was not enough.
-    """
+    directory: Directory, asked: Sequence[_Asked], limit: int, clock: _Clock, place: ZipPlace | None
+) -> tuple[list[_Candidate], float]:
+    """The first `limit` members that fit, as SELECT picks them; and near a place, the
+    radius it searched, widened while fewer fit."""
     if not asked:
-        return [], 0
-    per_key = [a.arg(clock) for a in asked]
+        return [], RADII_MILES[-1]
+    radii = ",".join(f"{r:g}" for r in RADII_MILES)
     where: list[str | float] = (
-        ["geo", place.longitude, place.latitude, radius]
-        if place is not None and radius is not None
-        else ["online", "", "", ""]
+        ["geo", place.longitude, place.latitude, radii] if place else ["online", "", "", ""]
     )
-    by_source = {a.plan.generation.source_id: a.plan for a in asked}
-    # Real minutes are within clock.shift of wall minutes: twice that past the last pick,
-    # nothing can overtake the picks. In most weeks it is 0, and SELECT's order is final.
-    extra = 2 * clock.shift
-    pick = max(FIRST_PICK, limit)
+    per_key = [a.arg(clock) for a in asked]
+    zones = {z for a in asked for z in a.plan.generation.zones}
+    sooner = max(clock.zone(z).sooner for z in zones)
     script = directory.redis.register_script(SELECT)
-    while True:
-        reply = script(
-            keys=[a.key for a in asked],
-            args=[where[0], pick, extra, MINUTES_PER_WEEK, *where[1:], *per_key],
-        )
-        fitting, bound, members = int(reply[0]), int(reply[1]), reply[2:]
-        pairs = (
-            zip(members[::2], members[1::2], strict=True) if place else ((m, b"") for m in members)
-        )
-        candidates = [
-            c for member, distance in pairs if (c := _candidate(by_source, member, distance, clock))
-        ]
-        timed, certain = _rank(candidates, limit, clock, covered=None if bound < 0 else bound + 1)
-        if certain:
-            return timed, fitting
-        pick *= 4
+    reply = script(
+        keys=[a.key for a in asked],
+        args=[
+            where[0],
+            limit,
+            MINUTES_PER_WEEK,
+            GRACE_MINUTES,
+            sooner,
+            FIRST_SLICE_MINUTES,
+            *where[1:],
+            *per_key,
+        ],
+    )
+    radius, members = float(reply[0]), reply[1:]
+    plans = {a.plan.generation.source_id: a.plan for a in asked}
+    pairs = zip(members[::2], members[1::2], strict=True) if place else ((m, b"") for m in members)
+    return [_candidate(plans, member, distance, clock) for member, distance in pairs], radius
 
 
 SELECT = """
--- The soonest index members that fit a query, so only those cross the wire.
--- ARGV: mode ("geo" or "online"), n, extra, minutes per week, longitude, latitude,
--- radius (miles; geo only), then one per key: "programs;secular;flags;clocks;base:spread"
--- -- allowed program numbers (comma separated), those counted secular, wish flags
--- that must all hold, "zone:now:lookback" clocks (now as the zone's minute of week),
--- and (online) the score "now" has for the earliest of the key's zones and how much
--- later it is for the latest.
--- Returns: how many members fit (at least n, when more do); the wall-minutes bound up
--- to which every fitting member is returned (-1: all are); then the first n members
--- in search.py's order, and every one within `extra` minutes after the n-th (geo:
--- each followed by its distance). With `extra` 0 (no clock change) members at the
--- bound past the n-th are left out: they come after it in that order anyway.
-local mode, n, extra, week = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local FIRST, FIRST_SLICE = 8, 5
+-- The first n index members that fit a query, in search.py's order, so only those
+-- cross the wire.
+-- ARGV: mode ("geo" or "online"), n, minutes per week, grace minutes, "sooner" (the
+-- most real minutes may be below wall minutes), the first online slice's minutes,
+-- longitude, latitude, radii (miles, comma separated; geo only), then one per key:
+-- "programs;secular;flags;clocks;base:spread": allowed program numbers (comma
+-- separated), those counted secular, wish flags that must all hold, each zone's
+-- clock "zone:now:lookback:cut:before:after" (occurrence.WeekClock), and (online)
+-- the score now has for the earliest of the key's zones and how much later it is for
+-- the latest.
+-- Returns: the radius searched (geo: the first within which n fit, else the last),
+-- then the first n members (geo: each followed by its distance).
+local mode, n, week, grace = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local sooner, first_slice = tonumber(ARGV[5]), tonumber(ARGV[6])
+local FIRST = 10
 
 local function set_of(csv)
   local set = {}
@@ -351,31 +323,67 @@ for i = 1, #KEYS do
     "^([^;]*);([^;]*);([^;]*);([^;]*);(%d+):(%d+)$")
   local index = {programs = set_of(programs), secular = set_of(secular), flags = flags,
                  clocks = {}, base = tonumber(base), spread = tonumber(spread), back = 0}
-  for zone, now, back in string.gmatch(clocks, "(%d+):(%d+):(%d+)") do
-    index.clocks[zone] = {tonumber(now), tonumber(back)}
+  for zone, now, back, cut, before, after in
+      string.gmatch(clocks, "(%d+):(%d+):(%d+):(%-?%d+):(%-?%d+):(%-?%d+)") do
+    index.clocks[zone] = {tonumber(now), tonumber(back), tonumber(cut), tonumber(before),
+                          tonumber(after)}
     index.back = math.max(index.back, tonumber(back))
   end
   indexes[i] = index
 end
 
-local found = {}
--- The soonest n wall minutes kept so far: a member further away than the n-th (and
--- `extra`) cannot be returned, so it is not looked at further.
-local soonest = {}
-local function cutoff()
-  if #soonest < n then return math.huge end
-  return soonest[n] + extra
+-- Minutes until a meeting starts, counted from the start of this minute, as
+-- occurrence.WeekClock.until works them out; and its wall minutes.
+local function minutes_until(clock, mow)
+  local wall = (mow - clock[1]) % week
+  if wall >= week - clock[2] then wall = wall - week end
+  local real = wall + ((wall < clock[3]) and clock[4] or clock[5])
+  if real <= -grace then
+    local later = wall + week
+    return later + ((later < clock[3]) and clock[4] or clock[5]), wall
+  end
+  return real, wall
 end
 
--- Keep the member if it fits the query and starts `low` to `high` wall minutes from
--- now (negative: it started up to `lookback` minutes ago).
+-- Ids in byte order, as Python orders bytes: Lua's < follows the server's locale.
+local function bytes_before(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+
+-- Soonest, nearest, then by name rank, then id: the order search.py sorts in.
+local function before(x, y)
+  if x[1] ~= y[1] then return x[1] < y[1] end
+  if x[2] ~= y[2] then return x[2] < y[2] end
+  if x[3] ~= y[3] then return x[3] < y[3] end
+  return bytes_before(x[4], y[4])
+end
+
+-- Strictly after, on start, distance and name rank alone (the id is not read yet).
+local function beyond(x, y)
+  for k = 1, 3 do
+    if x[k] ~= y[k] then return x[k] > y[k] end
+  end
+  return false
+end
+
+-- The first n fitting members so far, in order; later ones are not looked at further.
+local top = {}
+
+-- Keep the member if it fits the query, is among the first n so far, and starts `low`
+-- to `high` wall minutes from now (each online slice reads a little more than that;
+-- this keeps only its own).
 local function consider(index, member, distance, low, high)
-  local mow, zone = string.match(member, "^(%d+)|(%d+)|")
-  local clock = index.clocks[zone]
-  local ahead = (tonumber(mow) - clock[1]) % week
-  if ahead >= week - clock[2] then ahead = ahead - week end
-  if ahead < low or ahead >= high or ahead > cutoff() then return end
-  local program, flags, name, id = string.match(member, "^%d+|%d+|(%d+)|(%a*)|([^|]*)|(.*)$")
+  local mow, zone, rank = string.match(member, "^(%d+)|(%d+)|(%d+)|")
+  local real, wall = minutes_until(index.clocks[zone], tonumber(mow))
+  if wall < low or wall >= high then return end
+  local item = {real, tonumber(distance) or 0, tonumber(rank), "", member, distance}
+  local worst = top[n]
+  if worst and beyond(item, worst) then return end
+  local program, flags, id = string.match(member, "^%d+|%d+|%d+|(%d+)|(%a*)|(.*)$")
   if not index.programs[program] then return end
   for j = 1, #index.flags do
     local flag = string.sub(index.flags, j, j)
@@ -383,19 +391,20 @@ local function consider(index, member, distance, low, high)
       return
     end
   end
-  found[#found + 1] = {ahead, tonumber(distance) or 0, name, id, member, distance}
-  local at = #soonest + 1
-  while at > 1 and soonest[at - 1] > ahead do
-    soonest[at] = soonest[at - 1]
+  item[4] = id
+  if worst and not before(item, worst) then return end
+  local at = #top + 1
+  while at > 1 and before(item, top[at - 1]) do
+    top[at] = top[at - 1]
     at = at - 1
   end
-  soonest[at] = ahead
-  soonest[n + 1] = nil
+  top[at] = item
+  top[n + 1] = nil
 end
 
--- An online index's members from `low` to `high` wall minutes from now, read by
--- score: one range, or two across the end of the week (a little more when zones
--- moved their clocks since the import; `consider` keeps only those in the slice).
+-- An online index's members `low` to `high` wall minutes from now, read by score:
+-- one range, or two across the end of the week (a little more while its zones are
+-- changing their clocks one after another).
 local function slice(key, index, low, high)
   low = math.max(low, -index.back)
   if low >= high then return end
@@ -410,42 +419,29 @@ local function slice(key, index, low, high)
   end
 end
 
--- Soonest, nearest, then by name (and id): the order search.py sorts in.
-local function by_start(x, y)
-  for i = 1, 4 do
-    if x[i] ~= y[i] then return x[i] < y[i] end
-  end
-  return false
-end
-local bound = -1
+local radius = 0
 if mode == "geo" then
-  for i, key in ipairs(KEYS) do
-    local near = redis.call("GEOSEARCH", key, "FROMLONLAT", ARGV[5], ARGV[6],
-                            "BYRADIUS", ARGV[7], "mi", "WITHDIST")
-    for _, pair in ipairs(near) do consider(indexes[i], pair[1], pair[2], -week, week) end
+  for within in string.gmatch(ARGV[9], "[^,]+") do
+    radius, top = within, {}
+    for i, key in ipairs(KEYS) do
+      local near = redis.call("GEOSEARCH", key, "FROMLONLAT", ARGV[7], ARGV[8],
+                              "BYRADIUS", within, "mi", "WITHDIST")
+      for _, pair in ipairs(near) do consider(indexes[i], pair[1], pair[2], -week, week) end
+    end
+    if #top >= n then break end
   end
-  table.sort(found, by_start)
-  if #found > n then bound = found[n][1] + extra end
 else
-  -- Read every index in slices of time from now, each twice as long as the last,
-  -- until n fit; then on to `extra` minutes after the n-th.
-  local low, high = -week, FIRST_SLICE
-  while #found < n and low < week do
+  -- Slices of time from now, each twice the last, until the n-th is certain: every
+  -- member up to `sooner` wall minutes past it has been read.
+  local low, high = -week, first_slice
+  while low < week and (#top < n or low <= top[n][1] + sooner) do
     for i, key in ipairs(KEYS) do slice(key, indexes[i], low, high) end
     low, high = high, high * 2
   end
-  table.sort(found, by_start)
-  if #found >= n then
-    bound = found[n][1] + extra
-    for i, key in ipairs(KEYS) do slice(key, indexes[i], low, bound + 1) end
-    table.sort(found, by_start)
-  end
 end
 
--- With no clock change (extra 0) the order is final: the first n are the answer.
-local out = {#found, bound}
-for i, item in ipairs(found) do
-  if bound >= 0 and (item[1] > bound or (extra == 0 and i > n)) then break end
+local out = {radius}
+for _, item in ipairs(top) do
   out[#out + 1] = item[5]
   if mode == "geo" then out[#out + 1] = item[6] end
 end
@@ -492,67 +488,24 @@ def _miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def _candidate(
     plans: Mapping[str, _Plan], member: bytes, distance: bytes, clock: _Clock
-) -> _Candidate | None:
+) -> _Candidate:
     entry = IndexEntry.parse(member)
-    plan = plans[entry.meeting_id.split(":", 1)[0]]
-    if not plan.matches(entry):  # SELECT checked this too; cheap to be sure
-        return None
-    now = clock.zone(plan.generation.zones[entry.zone])
-    until = wall_minutes_until(entry.minute_of_week, now.minute, now.lookback)
-    return _Candidate(plan.generation, entry, float(distance) if distance else None, until)
-
-
-def _rank(
-    candidates: list[_Candidate], limit: int, clock: _Clock, covered: int | None
-) -> tuple[list[_Candidate], bool]:
-    """The candidates that can be among the first `limit`, with exact start times.
-
-    Minutes from now to a start (counted from the start of this minute) are within
-    `clock.shift` of its wall minutes, so once the `limit`-th is E minutes away, a
-    candidate more than E + shift wall minutes away cannot reach it. `covered`: every
-    candidate up to this many wall minutes ahead (exclusive) is known, or None: all
-    are. The second value says whether that was far enough.
-    """
-    candidates.sort(key=lambda c: c.wall_until)
-    shift = clock.shift
-    timed: list[_Candidate] = []
-    if not candidates:
-        return timed, covered is None
-    threshold = candidates[min(limit, len(candidates)) - 1].wall_until + shift
-    done = 0
-    while True:
-        while done < len(candidates) and candidates[done].wall_until <= threshold:
-            timed.append(_exact(candidates[done], clock))
-            done += 1
-        if len(timed) < limit:
-            # Fewer candidates than wanted: all were timed; more may lie beyond `covered`.
-            return timed, covered is None
-        kth = sorted(c.order for c in timed)[limit - 1][0]
-        need = clock.minutes_to(kth) + shift
-        if need <= threshold or done == len(candidates):
-            return timed, covered is None or need < covered
-        threshold = need
-
-
-def _exact(candidate: _Candidate, clock: _Clock) -> _Candidate:
-    if candidate.starts_at is None:
-        zone = candidate.generation.zones[candidate.entry.zone]
-        starts = clock.start(zone, candidate.entry.minute_of_week)
-        candidate.starts_at, candidate.starts_utc = starts, starts.astimezone(UTC)
-    return candidate
+    generation = plans[entry.meeting_id.split(":", 1)[0]].generation
+    starts = clock.start(generation.zones[entry.zone], entry.minute_of_week)
+    return _Candidate(generation, entry, float(distance) if distance else None, starts)
 
 
 def _finish(
-    directory: Directory, timed: Iterable[_Candidate], clock: _Clock, limit: int
+    directory: Directory, found: Iterable[_Candidate], clock: _Clock, limit: int
 ) -> tuple[Occurrence, ...]:
     """The first `limit` within the horizon; records are read only for those."""
-    horizon = clock.utc + HORIZON
-    chosen = sorted((c for c in timed if c.order[0] < horizon), key=lambda c: c.order)[:limit]
+    horizon = clock.now + HORIZON
+    chosen = sorted((c for c in found if c.starts_at < horizon), key=lambda c: c.order)[:limit]
     meetings = directory.records([(c.generation, c.entry.meeting_id) for c in chosen])
     return tuple(
         Occurrence(
             meeting=m,
-            starts_at=c.starts_at or clock.now,
+            starts_at=c.starts_at,
             distance_miles=None if c.distance is None else round(c.distance, 1),
         )
         for c, m in zip(chosen, meetings, strict=True)

@@ -15,7 +15,13 @@ import redis
 from helpline import keys
 from helpline.errors import FeedError
 from helpline.meetings import directory as directory_module
-from helpline.meetings.directory import Directory, IndexEntry
+from helpline.meetings.directory import (
+    Directory,
+    IndexEntry,
+    canonical_json,
+    name_rank,
+    record_dict,
+)
 from helpline.meetings.record import (
     Attendance,
     Meeting,
@@ -249,7 +255,7 @@ def test_the_old_generation_expires_soon_and_the_new_one_never(
         keys.meeting_records("alpha", first.generation),
         keys.meeting_fingerprints("alpha", first.generation),
         keys.meetings_geo("alpha", first.generation),
-        keys.meetings_online("alpha", first.generation),
+        keys.meetings_online("alpha", first.generation, "60"),
     }
     assert all(0 < t <= keys.MEETINGS_RETIRED_TTL.total_seconds() for t in old.values())
     assert new
@@ -310,13 +316,13 @@ def test_indexes_hold_only_meetings_one_can_attend(
 ) -> None:
     report = directory.sync(ALPHA, [entry], now=NOW)
     geo = members(redis_client, keys.meetings_geo("alpha", report.generation))
-    online = members(redis_client, keys.meetings_online("alpha", report.generation))
+    online = members(redis_client, keys.meetings_online("alpha", report.generation, "60"))
     member = IndexEntry(
         minute_of_week=2 * 1440 + 19 * 60,
         zone=0,
+        name_rank=name_rank("Meeting a"),
         program=0,
         flags="",
-        name_key="meeting a",
         meeting_id="alpha:a",
     )
     assert IndexEntry.parse(member.member().encode()) == member
@@ -343,3 +349,53 @@ def test_index_members_carry_flags_and_flag_indexes_hold_only_those(
     for flag, expected in (("s", ["alpha:w"]), ("w", ["alpha:w"]), ("e", ["alpha:es"]), ("m", [])):
         flagged = members(redis_client, keys.meetings_geo("alpha", g, flag))
         assert [IndexEntry.parse(m).meeting_id for m in flagged] == expected, flag
+
+
+def test_another_process_sees_an_import_at_once(redis_client: redis.Redis) -> None:
+    reader, writer = Directory(redis_client), Directory(redis_client)
+    assert near(reader) == set()
+    writer.sync(ALPHA, [meeting("a")], now=NOW)
+    assert near(reader) == {"alpha:a"}
+    writer.sync(ALPHA, [meeting("b")], now=LATER)
+    assert near(reader) == {"alpha:b"}
+    writer.remove("alpha")
+    assert near(reader) == set()
+
+
+def test_the_stored_record_is_the_meetings_own_dict() -> None:
+    rich = replace(
+        meeting("a", attendance=Attendance.HYBRID, tags=frozenset({Tag.WOMEN, Tag.OPEN})),
+        languages=frozenset({"es", "en"}),
+        source_types=("O", "W", "S"),
+        region_path=("Orange County", "Costa Mesa"),
+        updated_at=datetime(2025, 5, 1, 12, 30, tzinfo=UTC),
+        extra={"world_id": "OPEN"},
+        notes="Enter by the side door",
+        dial_in="+16699006833,,123#",
+    )
+    assert record_dict(rich) == rich.to_dict()
+    assert Meeting.from_dict(json.loads(canonical_json(rich))) == rich
+    assert canonical_json(rich) == canonical_json(replace(rich))  # stable: it is fingerprinted
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("Alpha", "alpha beta", False),
+        ("alpha", "Beta", False),
+        ("Big Book", "Big Book Study", False),
+        ("Ñandú", "Nube", False),  # accents aside
+        ("_Early Birds", "Friday", False),  # leading punctuation aside
+        ("9 AM", "A New Day", False),  # digits before letters
+        ("Step | Study", "step study!", True),  # runs of other characters are one space
+        ("Serenity Group 1", "Serenity Group 2", True),  # alike for ten: ordered by id
+    ],
+)
+def test_name_rank_orders_by_name(first: str, second: str, same: bool) -> None:
+    if same:
+        assert name_rank(first) == name_rank(second)
+    else:
+        assert name_rank(first) < name_rank(second)
+    assert name_rank("Z" * 40) < 37**10  # fits a Lua number (a double) exactly
+    entry = IndexEntry(1, 2, name_rank(first), 3, "sw", "src:key|with|bars")
+    assert IndexEntry.parse(entry.member().encode()) == entry

@@ -14,6 +14,7 @@ from helpline.meetings.occurrence import (
     minute_of_week,
     next_start,
     wall_minutes_until,
+    week_clock,
 )
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -149,3 +150,66 @@ def test_local_minute_of_week_is_the_zones_wall_clock() -> None:
 )
 def test_wall_minutes_until(meeting: int, now: int, expected: int) -> None:
     assert wall_minutes_until(meeting, now, lookback=30) == expected
+
+
+# Each zone's 2026 clock changes, as UTC instants.
+CHANGES = {
+    "America/New_York": ["2026-03-08 07:00", "2026-11-01 06:00"],
+    "America/Los_Angeles": ["2026-03-08 10:00", "2026-11-01 09:00"],
+    "America/Phoenix": ["2026-03-08 09:00"],  # none: a plain week as a control
+    "Europe/London": ["2026-03-29 01:00", "2026-10-25 01:00"],
+    "Australia/Sydney": ["2026-04-04 16:00", "2026-10-03 16:00"],
+    "Australia/Lord_Howe": ["2026-04-04 15:00", "2026-10-03 15:30"],  # moves 30 minutes
+    "America/St_Johns": ["2026-03-08 05:30", "2026-11-01 04:30"],  # UTC-3:30
+}
+AROUND = [
+    timedelta(days=-8),
+    timedelta(days=-1),
+    timedelta(minutes=-71),
+    timedelta(minutes=-61),
+    timedelta(minutes=-11),
+    timedelta(minutes=-1),
+    timedelta(0),
+    timedelta(seconds=30),
+    timedelta(minutes=9, seconds=59),
+    timedelta(minutes=10),
+    timedelta(minutes=59),
+    timedelta(minutes=75),
+    timedelta(hours=5),
+    timedelta(days=6, hours=23),
+]
+# Every 5 minutes of the week, and every minute of the early hours when clocks change.
+MINUTES = sorted(set(range(0, MINUTES_PER_WEEK, 5)) | set(range(0, 6 * 60)))
+
+
+@pytest.mark.parametrize(
+    ("zone", "change"), [(z, c) for z, changes in CHANGES.items() for c in changes]
+)
+def test_week_clock_agrees_with_next_start_around_clock_changes(zone: str, change: str) -> None:
+    tz = ZoneInfo(zone)
+    for shift in AROUND:
+        now = utc(change) + shift
+        clock = week_clock(tz, now)
+        minute_start = now.replace(second=0, microsecond=0)
+        for minute in MINUTES:
+            day, clock_minute = divmod(minute, 1440)
+            start = next_start(day, time(clock_minute // 60, clock_minute % 60), tz, now)
+            expected = int((start - minute_start) / timedelta(minutes=1))
+            assert clock.until(minute) == expected, (zone, now, day, clock_minute)
+
+
+def test_week_clock_in_a_plain_week() -> None:
+    clock = week_clock(LOS_ANGELES, utc("2026-06-09 19:00:30"))  # Tuesday 12:00:30
+    assert (clock.minute, clock.lookback, clock.before, clock.after) == (2 * 1440 + 720, 9, 0, 0)
+    assert clock.until(2 * 1440 + 720 + 30) == 30
+    assert clock.until(2 * 1440 + 720 - 9) == -9  # started 9 minutes ago: still counts
+    assert clock.until(2 * 1440 + 720 - 10) == MINUTES_PER_WEEK - 10  # 10: next week's
+    assert clock.sooner == 0
+
+
+def test_week_clock_in_spring_and_fall() -> None:
+    spring = week_clock(NEW_YORK, utc("2026-03-08 06:50"))  # Sun 01:50 EST
+    assert (spring.cut, spring.before, spring.after, spring.sooner) == (70, 0, -60, 60)
+    fall = week_clock(NEW_YORK, utc("2026-11-01 06:20"))  # Sun 01:20 EST, the second 01:20
+    assert (fall.cut, fall.before, fall.after, fall.sooner) == (40, -60, 0, 60)
+    assert fall.until(105) == MINUTES_PER_WEEK + 25  # 01:45: met in the first 01:45 (EDT)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis
 
 from helpline.errors import ZipInvalid, ZipUnknown
-from helpline.meetings.directory import Directory
+from helpline.meetings.directory import Directory, name_rank
+from helpline.meetings.occurrence import next_start
 from helpline.meetings.record import Attendance, Meeting, Precision, Tag, TimezoneSource
 from helpline.meetings.search import MAX_LIMIT, MeetingQuery, SearchResult, search
 from helpline.meetings.source import FeedFormat, Source
@@ -44,10 +47,11 @@ def meeting(
     tags: frozenset[str] = frozenset(),
     languages: frozenset[str] = frozenset(),
     closed: bool = False,
+    where: tuple[float, float] | None = None,
 ) -> Meeting:
     in_person = attendance in (Attendance.IN_PERSON, Attendance.HYBRID)
     online = attendance in (Attendance.ONLINE, Attendance.HYBRID)
-    latitude, longitude = north(miles)
+    latitude, longitude = where or north(miles)
     return Meeting(
         id=f"{program}:{key}",
         source_id=program,
@@ -159,6 +163,28 @@ def test_ties_at_the_limit_are_broken_by_name(redis_client: redis.Redis) -> None
         meeting("k4", name="Alpha", miles=2),
     )
     assert ids(near(directory, limit=2)) == ["k2", "k3"]
+
+
+def test_many_at_one_time_and_place_are_ordered_by_name(redis_client: redis.Redis) -> None:
+    names = [
+        "step study",
+        "Big Book | Study",  # a "|" is no separator
+        "_early birds",
+        "Alpha",
+        "alpha beta",
+        "Zed",
+        "ñandú group",
+        "Serenity Group of Newport Beach 2",  # the same first 24 characters:
+        "Serenity Group of Newport Beach 1",  # ordered by id after that
+        "big book",
+        "Aardvark",
+    ]
+    directory = load(redis_client, *(meeting(f"k{i:02}", name=n) for i, n in enumerate(names)))
+    # Case, accents and punctuation aside; the two Serenity groups (alike for ten
+    # letters) by id.
+    by_name = ["k10", "k03", "k04", "k09", "k01", "k02", "k06", "k07", "k08", "k00", "k05"]
+    assert ids(near(directory, limit=3)) == by_name[:3]
+    assert ids(near(directory, limit=11)) == by_name
 
 
 @pytest.mark.parametrize(
@@ -317,6 +343,7 @@ SPRING_MEETINGS = {
         "ny-0158", zone=NY, day=SUN, start=time(1, 58), attendance=Attendance.ONLINE
     ),
     "la-2330": meeting("la-2330", zone=LA, day=6, start=time(23, 30), attendance=Attendance.ONLINE),
+    "la-2320": meeting("la-2320", zone=LA, day=6, start=time(23, 20), attendance=Attendance.ONLINE),
 }
 
 
@@ -327,12 +354,14 @@ SPRING_MEETINGS = {
         # 02:00). The wall clock says LA's 23:30 comes first (40 min vs 75); in real time
         # NY's 03:05 EDT comes 25 minutes earlier.
         (datetime(2026, 3, 8, 6, 50, tzinfo=UTC), ["ny-0305", "la-2330"], ["ny-0305"]),
+        # ... even when a meeting 30 wall minutes away was found first.
+        (datetime(2026, 3, 8, 6, 50, tzinfo=UTC), ["ny-0305", "la-2320"], ["ny-0305"]),
         # Sun 03:05 EDT: NY's 01:58 EST was 67 wall minutes ago but 7 real minutes: it counts.
         (datetime(2026, 3, 8, 7, 5, tzinfo=UTC), ["ny-0158", "la-2330"], ["ny-0158"]),
         # ... and NY's 03:05 EDT starts this minute.
         (
             datetime(2026, 3, 8, 7, 5, tzinfo=UTC),
-            list(SPRING_MEETINGS),
+            ["ny-0305", "ny-0158", "la-2330"],
             ["ny-0158", "ny-0305", "la-2330"],
         ),
     ],
@@ -342,6 +371,47 @@ def test_online_ranking_is_exact_across_a_dst_change(
 ) -> None:
     directory = load(redis_client, *(SPRING_MEETINGS[k] for k in loaded))
     assert ids(online(directory, now, limit=len(expected))) == expected
+
+
+def test_near_ranking_is_exact_across_a_dst_change(redis_client: redis.Redis) -> None:
+    # Sun 2026-03-08 01:50 EST in New York; clocks go from 02:00 EST to 03:00 EDT.
+    now = datetime(2026, 3, 8, 6, 50, tzinfo=UTC)
+    midtown = (40.7484, -73.9967)  # ZIP 10001
+    directory = load(
+        redis_client,
+        *(
+            meeting(key, zone=NY, day=SUN, start=start, where=midtown)
+            for key, start in (
+                ("at-0305", time(3, 5)),  # wall: in 75 minutes; really in 15
+                ("at-0230", time(2, 30)),  # does not exist: 03:30 EDT, in 40 minutes
+                ("at-0158", time(1, 58)),  # in 8 minutes
+            )
+        ),
+    )
+    result = search(directory, MeetingQuery(zip_code="10001"), now)
+    assert ids(result) == ["at-0158", "at-0305", "at-0230"]
+    assert [o.starts_at.strftime("%H:%M %Z") for o in result.occurrences] == [
+        "01:58 EST",
+        "03:05 EDT",
+        "03:30 EDT",
+    ]
+
+
+def test_meetings_the_wall_clock_ranks_first_but_that_passed_are_read_past(
+    redis_client: redis.Redis,
+) -> None:
+    # 2026-11-01 06:20 UTC is the second 01:20 in New York (EST). The wall clock says a
+    # dozen meetings between 01:25 and 01:58 come next, but they met in the first
+    # (EDT) hour; the next is 05:00. Redis must be asked past its first picks.
+    now = datetime(2026, 11, 1, 6, 20, tzinfo=UTC)
+    passed = [
+        meeting(f"passed-{m}", zone=NY, day=SUN, start=time(1, m), attendance=Attendance.ONLINE)
+        for m in range(25, 60, 3)
+    ]
+    later = meeting("at-0500", zone=NY, day=SUN, start=time(5), attendance=Attendance.ONLINE)
+    directory = load(redis_client, *passed, later)
+    assert ids(online(directory, now, limit=1)) == ["at-0500"]
+    assert ids(online(directory, now, limit=3)) == ["at-0500"]  # the rest: over a week away
 
 
 def test_fall_back_does_not_offer_an_hour_old_meeting(redis_client: redis.Redis) -> None:
@@ -452,3 +522,40 @@ def test_far_future_is_never_more_than_a_week_away(redis_client: redis.Redis) ->
     )
     assert ids(result)[0] == "d3"
     assert ids(result)[-1] == "d2"
+
+
+def test_agrees_with_brute_force_on_many_ties(redis_client: redis.Redis) -> None:
+    """Many meetings sharing times, places and names: every limit gets exactly the first
+    ones in (start, distance, name, id) order, online and near."""
+    rng = random.Random(7)
+    names = ["Serenity Group", "Serenity Group 2", "alpha", "Alpha Beta", "Zed", "Big Book"]
+    places = [0.5, 1.5, 2.5, 4.0]  # miles north of the ZIP centre
+    meetings = [
+        meeting(
+            f"m{i:03}",
+            program=rng.choice(["aa", "na"]),
+            name=rng.choice(names),
+            day=rng.choice([TUE, WED]),
+            start=rng.choice([time(12, 30), time(19), time(19, 30), time(7)]),
+            zone=rng.choice([LA, PHOENIX]),
+            miles=rng.choice(places),
+            attendance=rng.choice([Attendance.IN_PERSON, Attendance.HYBRID, Attendance.ONLINE]),
+        )
+        for i in range(160)
+    ]
+    directory = load(redis_client, *meetings)
+
+    def expected(now: datetime, online_only: bool, limit: int) -> list[str]:
+        rows = []
+        for m in meetings:
+            if (m.online if online_only else m.in_person) is False:
+                continue
+            start = next_start(m.day, m.start_local, ZoneInfo(m.timezone), now)
+            miles = 0.0 if online_only else round(m.latitude or 0, 6)  # north: same order
+            rows.append((start.astimezone(UTC), miles, name_rank(m.name), m.id.encode()))
+        return [row[3].decode().split(":")[1] for row in sorted(rows)[:limit]]
+
+    for now in (TUESDAY_NOON_LA, datetime(2026, 6, 10, 2, 5, tzinfo=UTC)):
+        for limit in (1, 3, 7, 20):
+            assert ids(near(directory, now, limit=limit)) == expected(now, False, limit)
+            assert ids(online(directory, now, limit=limit)) == expected(now, True, limit)
