@@ -94,7 +94,9 @@ def sandbox_stream(ref: str) -> str:
 #   meetings:generation              int   counter; generations are unique across sources
 #   meetings:gen:{id}:{g}:records    hash  meeting id -> Meeting.to_dict() as JSON
 #   meetings:gen:{id}:{g}:fingerprints hash meeting id -> digest of that JSON (what changed)
-#   meetings:gen:{id}:{g}:geo[:{f}]  geo   in-person/hybrid meetings with coordinates
+#   meetings:gen:{id}:{g}:geo:{d}[:{f}]  geo  in-person/hybrid meetings with coordinates
+#                                          held on day d (0 = Sunday, local): a search near
+#                                          a busy city reads today's and tomorrow's first
 #   meetings:gen:{id}:{g}:online:{c}[:{f}]  zset  online/hybrid meetings of the zones in
 #                                          clock group c (the minutes they move in summer),
 #                                          scored by local minute of week (0 = Sun 00:00)
@@ -144,12 +146,12 @@ def meeting_fingerprints(source_id: str, generation: int | str) -> str:
     return f"{_meetings_generation(source_id, generation)}:fingerprints"
 
 
-def meetings_geo(source_id: str, generation: int | str, flag: str = "") -> str:
+def meetings_geo(source_id: str, generation: int | str, day: int | str, flag: str = "") -> str:
     suffix = f":{flag}" if flag else ""
-    return f"{_meetings_generation(source_id, generation)}:geo{suffix}"
+    return f"{_meetings_generation(source_id, generation)}:geo:{day}{suffix}"
 
 
-def meetings_online(source_id: str, generation: int | str, group: str, flag: str = "") -> str:
+def meetings_online(source_id: str, generation: int | str, group: int | str, flag: str = "") -> str:
     suffix = f":{flag}" if flag else ""
     return f"{_meetings_generation(source_id, generation)}:online:{group}{suffix}"
 

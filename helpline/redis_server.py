@@ -151,6 +151,9 @@ class PrivateRedis:
             "--dir", str(tempdir),  # anything it writes anyway lands where stop() deletes
             "--daemonize", "no",  # we must own the process to stop it
             "--protected-mode", "yes",
+            # A retired meeting directory generation expires as one large hash; freeing it
+            # in the background keeps searches from stalling behind it.
+            "--lazyfree-lazy-expire", "yes",
         ]  # fmt: skip
         with log_path.open("wb") as log:
             proc = subprocess.Popen(

@@ -1,7 +1,7 @@
 """The meeting directory in Redis. An import is a sync of one source, swapped in atomically.
 
-A sync writes a whole new *generation* of the source's keys (records, a geo
-index, online indexes; layout in keys.py), then flips the source's
+A sync writes a whole new *generation* of the source's keys (records, geo
+indexes, online indexes; layout in keys.py), then flips the source's
 pointers in one MULTI. Searches read the pointers first, so each sees one
 generation, old or new, never a mix. The old generation expires a little later
 (searches already reading it finish); a sync that fails part-way deletes what
@@ -118,8 +118,9 @@ class Generation:
     bounds: tuple[float, float, float, float] | None = None
     """South, west, north, east of the geo index, so a search skips sources far away."""
 
-    def geo_key(self, flag: str = "") -> str:
-        return keys.meetings_geo(self.source_id, self.number, flag)
+    def geo_keys(self, flag: str = "") -> list[str]:
+        """Its geo index of each day, Sunday first."""
+        return [keys.meetings_geo(self.source_id, self.number, day, flag) for day in range(7)]
 
     def online_key(self, group: str, flag: str = "") -> str:
         return keys.meetings_online(self.source_id, self.number, group, flag)
@@ -259,11 +260,13 @@ def record_dict(meeting: Meeting) -> dict[str, Any]:
     return data
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(meeting: Meeting) -> bytes:
-    """The stored form; the same meeting always gives the same bytes (it is fingerprinted)."""
-    return json.dumps(
-        record_dict(meeting), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode()
+    """The stored form; the same meeting always gives the same bytes (it is fingerprinted:
+    record_dict's keys always come in field order, so no sorting is needed)."""
+    return _ENCODER.encode(record_dict(meeting)).encode()
 
 
 @lru_cache(maxsize=LIVE_CACHE_SIZE)
@@ -481,16 +484,24 @@ class _Build:
     _fingerprints: dict[str, bytes] = field(default_factory=dict)
     _geo: dict[str, list[Any]] = field(default_factory=dict)
     _online: dict[str, dict[str, int]] = field(default_factory=dict)
+    _keys: dict[tuple[int | str, str, bool], str] = field(default_factory=dict)
 
     @property
     def kept(self) -> int:
         return self.added + self.updated + self.unchanged
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.source.id}:"
 
     def add(self, entry: Meeting | Rejected) -> None:
         self.read += 1
         if isinstance(entry, Rejected):
             self._reject(entry)
             return
+        if not entry.id.startswith(self.prefix):
+            # Searches find a meeting's source by its id: an importer bug, not a bad feed.
+            raise ValueError(f"meeting id {entry.id!r} does not start with {self.prefix!r}")
         meeting_id = entry.id.encode()
         if meeting_id in self.seen:
             self._reject(Rejected(RejectReason.DUPLICATE_KEY, key=entry.source_key))
@@ -531,7 +542,7 @@ class _Build:
             else:
                 self._widen(lat, lng)
                 for flag in variants:
-                    key = keys.meetings_geo(self.source.id, self.number, flag)
+                    key = self._key(meeting.day, flag)
                     self._geo.setdefault(key, []).extend((lng, lat, member))
                     self.geo_sizes[flag] += 1
         if meeting.online:
@@ -539,9 +550,19 @@ class _Build:
             group = self.groups[zone]
             sizes = self.online_sizes.setdefault(group, Counter())
             for flag in variants:
-                key = keys.meetings_online(self.source.id, self.number, group, flag)
+                key = self._key(group, flag, online=True)
                 self._online.setdefault(key, {})[member] = score
                 sizes[flag] += 1
+
+    def _key(self, part: int | str, flag: str, *, online: bool = False) -> str:
+        """An index key of this generation (a geo day or an online clock group), kept."""
+        found = self._keys.get((part, flag, online))
+        if found is None:
+            build = keys.meetings_online if online else keys.meetings_geo
+            found = self._keys[(part, flag, online)] = build(
+                self.source.id, self.number, part, flag
+            )
+        return found
 
     def _widen(self, lat: float, lng: float) -> None:
         if self.bounds is None:

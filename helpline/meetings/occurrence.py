@@ -6,9 +6,12 @@ adding 168 hours in UTC (that moves a meeting by an hour across a DST
 change). Comparisons are made in UTC: Python compares two datetimes of the
 same zone by wall clock alone, which is wrong in the repeated fall-back hour.
 
-Timing many meetings exactly would cost a zone conversion each, so search
-ranks first by `minute_of_week` (wall minutes, cheap integers) and times only
-the few that can win: wall and real minutes differ only when clocks change.
+Ranking thousands of meetings that way would cost a zone conversion each, so
+WeekClock does the same with integers: `week_clock(zone, now)` notes the one
+clock change (if any) around the coming week, and `until(minute_of_week)` gives
+the minutes to a meeting's next start, exactly what next_start gives (a test
+checks the two agree around clock changes in many zones). Search's Lua script
+does the same sums inside Redis.
 
 Pure: standard library only.
 """
@@ -126,8 +129,7 @@ def week_clock(zone: ZoneInfo, now: datetime) -> WeekClock:
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     start = now.astimezone(UTC).replace(second=0, microsecond=0)
-    local = start.astimezone(zone)
-    minute = minute_of_week((local.weekday() + 1) % 7, local.time())
+    minute = local_minute_of_week(start, zone)
     first, last = start - GRACE - MAX_CLOCK_SHIFT - MINUTE, start + WEEK + MAX_CLOCK_SHIFT
     old, new = _offset(zone, first), _offset(zone, last)
     if old == new:

@@ -78,6 +78,7 @@ _PAUSE = re.compile(r"[,;#*]")
 _THREE_DIGITS = re.compile(r"\d{3}")
 _LOOKBEHIND_CHARS = 16
 _MIN_PHONE_DIGITS = 7
+_SEVEN_DIGITS = re.compile(r"\d(?:\D*\d){6}")
 
 
 def scrub_text(text: str | None, keep: str | None = None) -> str | None:
@@ -102,7 +103,7 @@ def _scrub(text: str, keep_digits: str) -> str | None:
     if "@" in text or "at]" in text or "at)" in text:
         text = _EMAIL.sub("", text)
     # A phone number has at least seven digits: a street number alone skips the regex work.
-    if _THREE_DIGITS.search(text) and sum(ch.isdigit() for ch in text) >= _MIN_PHONE_DIGITS:
+    if _THREE_DIGITS.search(text) and _SEVEN_DIGITS.search(text):
         text = _without_phones(text, keep_digits)
     text = _SPACE.sub(" ", text).strip()
     if len(text) > MAX_TEXT_CHARS:

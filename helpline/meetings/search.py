@@ -125,7 +125,8 @@ class _Candidate:
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """How one generation answers a query: allowed program numbers and wish flags."""
+    """How one generation answers a query: allowed program numbers and wish flags (SELECT
+    filters index members with them)."""
 
     generation: Generation
     programs: frozenset[int]
@@ -138,14 +139,6 @@ class _Plan:
         programs = ",".join(map(str, sorted(self.programs)))
         secular = ",".join(map(str, sorted(self.secular_programs)))
         return f"{programs};{secular};{''.join(self.flags)}"
-
-    def matches(self, entry: IndexEntry) -> bool:
-        if entry.program not in self.programs:
-            return False
-        return all(
-            flag in entry.flags or (flag == "s" and entry.program in self.secular_programs)
-            for flag in self.flags
-        )
 
     def variant(self, sizes: Mapping[str, int]) -> str | None:
         """The smallest index variant holding every match, or None if it is empty."""
@@ -211,7 +204,7 @@ def search(directory: Directory | Redis, query: MeetingQuery, now: datetime) -> 
     plans = [p for g in directory.live() if (p := _plan(g, query)) is not None]
     if query.online:
         online = [
-            _Asked(plan, plan.generation.online_key(group, variant), group=group)
+            _Asked(plan, (plan.generation.online_key(group, variant),), group=group)
             for plan in plans
             for group, sizes in plan.generation.online.items()
             if (variant := plan.variant(sizes)) is not None
@@ -221,7 +214,7 @@ def search(directory: Directory | Redis, query: MeetingQuery, now: datetime) -> 
     assert query.zip_code is not None
     place = zip_place(query.zip_code)
     near = [
-        _Asked(plan, plan.generation.geo_key(variant))
+        _Asked(plan, tuple(plan.generation.geo_keys(variant)))
         for plan in plans
         if _within_reach(plan.generation.bounds, place, RADII_MILES[-1])
         and (variant := plan.variant(plan.generation.geo)) is not None
@@ -233,21 +226,22 @@ def search(directory: Directory | Redis, query: MeetingQuery, now: datetime) -> 
 
 @dataclass(frozen=True, slots=True)
 class _Asked:
-    """One index to read: a generation's geo index, or its online index of a clock group."""
+    """One index to read: a generation's geo indexes (one a day), or its online index of
+    a clock group."""
 
     plan: _Plan
-    key: str
+    keys: tuple[str, ...]
     group: str | None = None
 
     def arg(self, clock: _Clock) -> str:
-        """This key's argument to SELECT (see the script)."""
+        """This index's argument to SELECT (see the script)."""
         generation = self.plan.generation
         base, spread = 0, 0
         if self.group is not None:
             zones = [z for z, group in enumerate(generation.groups) if group == self.group]
             nows = [clock.zone(generation.zones[z]).minute for z in zones]
             base, spread = _score_base(nows, [generation.offsets[z] for z in zones])
-        return f"{self.plan.arg};{clock.arg(generation)};{base}:{spread}"
+        return f"{len(self.keys)};{self.plan.arg};{clock.arg(generation)};{base}:{spread}"
 
 
 def _score_base(nows: Sequence[int], offsets: Sequence[int]) -> tuple[int, int]:
@@ -271,12 +265,12 @@ def _select(
     where: list[str | float] = (
         ["geo", place.longitude, place.latitude, radii] if place else ["online", "", "", ""]
     )
-    per_key = [a.arg(clock) for a in asked]
+    per_index = [a.arg(clock) for a in asked]
     zones = {z for a in asked for z in a.plan.generation.zones}
     sooner = max(clock.zone(z).sooner for z in zones)
     script = directory.redis.register_script(SELECT)
     reply = script(
-        keys=[a.key for a in asked],
+        keys=[key for a in asked for key in a.keys],
         args=[
             where[0],
             limit,
@@ -285,7 +279,7 @@ def _select(
             sooner,
             FIRST_SLICE_MINUTES,
             *where[1:],
-            *per_key,
+            *per_index,
         ],
     )
     radius, members = float(reply[0]), reply[1:]
@@ -299,17 +293,18 @@ SELECT = """
 -- cross the wire.
 -- ARGV: mode ("geo" or "online"), n, minutes per week, grace minutes, "sooner" (the
 -- most real minutes may be below wall minutes), the first online slice's minutes,
--- longitude, latitude, radii (miles, comma separated; geo only), then one per key:
--- "programs;secular;flags;clocks;base:spread": allowed program numbers (comma
--- separated), those counted secular, wish flags that must all hold, each zone's
--- clock "zone:now:lookback:cut:before:after" (occurrence.WeekClock), and (online)
--- the score now has for the earliest of the key's zones and how much later it is for
--- the latest.
+-- longitude, latitude, radii (miles, comma separated; geo only), then one per index:
+-- "keys;programs;secular;flags;clocks;base:spread": how many of KEYS are its own
+-- (in order: geo, 7, one a day from Sunday; online, 1), the allowed program numbers
+-- (comma separated), those counted secular, wish flags that must all hold, each
+-- zone's clock "zone:now:lookback:cut:before:after" (occurrence.WeekClock), and
+-- (online) the score now has for the earliest of the index's zones and how much
+-- later it is for the latest.
 -- Returns: the radius searched (geo: the first within which n fit, else the last),
 -- then the first n members (geo: each followed by its distance).
 local mode, n, week, grace = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local sooner, first_slice = tonumber(ARGV[5]), tonumber(ARGV[6])
-local FIRST = 10
+local FIRST, DAY = 10, 1440
 
 local function set_of(csv)
   local set = {}
@@ -317,19 +312,22 @@ local function set_of(csv)
   return set
 end
 
-local indexes = {}
-for i = 1, #KEYS do
-  local programs, secular, flags, clocks, base, spread = string.match(ARGV[FIRST + i - 1],
-    "^([^;]*);([^;]*);([^;]*);([^;]*);(%d+):(%d+)$")
+local indexes, taken = {}, 0
+for i = FIRST, #ARGV do
+  local count, programs, secular, flags, clocks, base, spread = string.match(ARGV[i],
+    "^(%d+);([^;]*);([^;]*);([^;]*);([^;]*);(%d+):(%d+)$")
   local index = {programs = set_of(programs), secular = set_of(secular), flags = flags,
-                 clocks = {}, base = tonumber(base), spread = tonumber(spread), back = 0}
+                 clocks = {}, base = tonumber(base), spread = tonumber(spread), back = 0,
+                 keys = {}}
   for zone, now, back, cut, before, after in
       string.gmatch(clocks, "(%d+):(%d+):(%d+):(%-?%d+):(%-?%d+):(%-?%d+)") do
     index.clocks[zone] = {tonumber(now), tonumber(back), tonumber(cut), tonumber(before),
                           tonumber(after)}
     index.back = math.max(index.back, tonumber(back))
   end
-  indexes[i] = index
+  for k = 1, tonumber(count) do index.keys[k] = KEYS[taken + k] end
+  taken = taken + tonumber(count)
+  indexes[#indexes + 1] = index
 end
 
 -- Minutes until a meeting starts, counted from the start of this minute, as
@@ -362,14 +360,6 @@ local function before(x, y)
   return bytes_before(x[4], y[4])
 end
 
--- Strictly after, on start, distance and name rank alone (the id is not read yet).
-local function beyond(x, y)
-  for k = 1, 3 do
-    if x[k] ~= y[k] then return x[k] > y[k] end
-  end
-  return false
-end
-
 -- The first n fitting members so far, in order; later ones are not looked at further.
 local top = {}
 
@@ -380,9 +370,12 @@ local function consider(index, member, distance, low, high)
   local mow, zone, rank = string.match(member, "^(%d+)|(%d+)|(%d+)|")
   local real, wall = minutes_until(index.clocks[zone], tonumber(mow))
   if wall < low or wall >= high then return end
-  local item = {real, tonumber(distance) or 0, tonumber(rank), "", member, distance}
+  local miles, order = tonumber(distance) or 0, tonumber(rank)
   local worst = top[n]
-  if worst and beyond(item, worst) then return end
+  if worst and (real > worst[1] or (real == worst[1] and
+      (miles > worst[2] or (miles == worst[2] and order > worst[3])))) then
+    return  -- after the n-th on start, distance and name: no need to read further
+  end
   local program, flags, id = string.match(member, "^%d+|%d+|%d+|(%d+)|(%a*)|(.*)$")
   if not index.programs[program] then return end
   for j = 1, #index.flags do
@@ -391,7 +384,7 @@ local function consider(index, member, distance, low, high)
       return
     end
   end
-  item[4] = id
+  local item = {real, miles, order, id, member, distance}
   if worst and not before(item, worst) then return end
   local at = #top + 1
   while at > 1 and before(item, top[at - 1]) do
@@ -419,14 +412,34 @@ local function slice(key, index, low, high)
   end
 end
 
+-- A day's geo index near the place; each is read once per radius.
+local function near(index, day, within)
+  if index.read[day] then return end
+  index.read[day] = true
+  local found = redis.call("GEOSEARCH", index.keys[day + 1], "FROMLONLAT", ARGV[7], ARGV[8],
+                           "BYRADIUS", within, "mi", "WITHDIST")
+  for _, pair in ipairs(found) do consider(index, pair[1], pair[2], -week, week) end
+end
+
 local radius = 0
 if mode == "geo" then
   for within in string.gmatch(ARGV[9], "[^,]+") do
     radius, top = within, {}
-    for i, key in ipairs(KEYS) do
-      local near = redis.call("GEOSEARCH", key, "FROMLONLAT", ARGV[7], ARGV[8],
-                              "BYRADIUS", within, "mi", "WITHDIST")
-      for _, pair in ipairs(near) do consider(indexes[i], pair[1], pair[2], -week, week) end
+    for _, index in ipairs(indexes) do index.read = {} end
+    -- Day by day from today (and yesterday's last minutes, just after midnight) in
+    -- each zone, until the n-th is certain: every day up to `sooner` minutes past it
+    -- has been read.
+    for step = 0, 6 do
+      local covered = math.huge
+      for _, index in ipairs(indexes) do
+        for _, clock in pairs(index.clocks) do
+          local today, minute = math.floor(clock[1] / DAY), clock[1] % DAY
+          if step == 0 and minute < clock[2] then near(index, (today + 6) % 7, within) end
+          near(index, (today + step) % 7, within)
+          covered = math.min(covered, (step + 1) * DAY - minute)
+        end
+      end
+      if #top >= n and covered > top[n][1] + sooner then break end
     end
     if #top >= n then break end
   end
@@ -435,7 +448,7 @@ else
   -- member up to `sooner` wall minutes past it has been read.
   local low, high = -week, first_slice
   while low < week and (#top < n or low <= top[n][1] + sooner) do
-    for i, key in ipairs(KEYS) do slice(key, indexes[i], low, high) end
+    for _, index in ipairs(indexes) do slice(index.keys[1], index, low, high) end
     low, high = high, high * 2
   end
 end
@@ -499,8 +512,8 @@ def _finish(
     directory: Directory, found: Iterable[_Candidate], clock: _Clock, limit: int
 ) -> tuple[Occurrence, ...]:
     """The first `limit` within the horizon; records are read only for those."""
-    horizon = clock.now + HORIZON
-    chosen = sorted((c for c in found if c.starts_at < horizon), key=lambda c: c.order)[:limit]
+    horizon = clock.now.astimezone(UTC) + HORIZON  # UTC: one zone's datetimes compare by wall
+    chosen = sorted((c for c in found if c.order[0] < horizon), key=lambda c: c.order)[:limit]
     meetings = directory.records([(c.generation, c.entry.meeting_id) for c in chosen])
     return tuple(
         Occurrence(

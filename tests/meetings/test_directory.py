@@ -254,7 +254,7 @@ def test_the_old_generation_expires_soon_and_the_new_one_never(
     assert old.keys() == {
         keys.meeting_records("alpha", first.generation),
         keys.meeting_fingerprints("alpha", first.generation),
-        keys.meetings_geo("alpha", first.generation),
+        keys.meetings_geo("alpha", first.generation, 2),
         keys.meetings_online("alpha", first.generation, "60"),
     }
     assert all(0 < t <= keys.MEETINGS_RETIRED_TTL.total_seconds() for t in old.values())
@@ -315,7 +315,7 @@ def test_indexes_hold_only_meetings_one_can_attend(
     directory: Directory, redis_client: redis.Redis, entry: Meeting, in_geo: bool, in_online: bool
 ) -> None:
     report = directory.sync(ALPHA, [entry], now=NOW)
-    geo = members(redis_client, keys.meetings_geo("alpha", report.generation))
+    geo = members(redis_client, keys.meetings_geo("alpha", report.generation, 2))
     online = members(redis_client, keys.meetings_online("alpha", report.generation, "60"))
     member = IndexEntry(
         minute_of_week=2 * 1440 + 19 * 60,
@@ -340,14 +340,14 @@ def test_index_members_carry_flags_and_flag_indexes_hold_only_those(
     ]
     report = directory.sync(ALPHA, entries, now=NOW)
     g = report.generation
-    parsed = [IndexEntry.parse(m) for m in members(redis_client, keys.meetings_geo("alpha", g))]
+    parsed = [IndexEntry.parse(m) for m in members(redis_client, keys.meetings_geo("alpha", g, 2))]
     assert {e.meeting_id: e.flags for e in parsed} == {
         "alpha:w": "sw",
         "alpha:es": "e",
         "alpha:plain": "",
     }
     for flag, expected in (("s", ["alpha:w"]), ("w", ["alpha:w"]), ("e", ["alpha:es"]), ("m", [])):
-        flagged = members(redis_client, keys.meetings_geo("alpha", g, flag))
+        flagged = members(redis_client, keys.meetings_geo("alpha", g, 2, flag))
         assert [IndexEntry.parse(m).meeting_id for m in flagged] == expected, flag
 
 
@@ -399,3 +399,15 @@ def test_name_rank_orders_by_name(first: str, second: str, same: bool) -> None:
     assert name_rank("Z" * 40) < 37**10  # fits a Lua number (a double) exactly
     entry = IndexEntry(1, 2, name_rank(first), 3, "sw", "src:key|with|bars")
     assert IndexEntry.parse(entry.member().encode()) == entry
+
+
+def test_a_meeting_of_another_source_is_an_importer_bug(
+    directory: Directory, redis_client: redis.Redis
+) -> None:
+    directory.sync(ALPHA, [meeting("a")], now=NOW)
+    before = generation_keys(redis_client, "alpha")
+    stray = meeting("b", source=BETA)
+    with pytest.raises(ValueError, match="does not start with 'alpha:'"):
+        directory.sync(ALPHA, [meeting("a2"), stray], now=LATER)
+    assert generation_keys(redis_client, "alpha") == before
+    assert near(directory) == {"alpha:a"}

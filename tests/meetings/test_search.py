@@ -209,6 +209,28 @@ def test_a_meeting_just_started_still_counts(
     assert str(first.starts_at.tzinfo) == LA
 
 
+@pytest.mark.parametrize("attendance", [Attendance.IN_PERSON, Attendance.ONLINE])
+def test_grace_reaches_back_across_midnight(
+    redis_client: redis.Redis, attendance: Attendance
+) -> None:
+    now = datetime(2026, 6, 10, 7, 3, tzinfo=UTC)  # Wednesday 00:03 in California
+    directory = load(
+        redis_client,
+        meeting("tue-2355", day=TUE, start=time(23, 55), attendance=attendance),
+        meeting("tue-2350", day=TUE, start=time(23, 50), attendance=attendance),  # 13 min ago
+        meeting("wed-0700", day=WED, start=time(7), attendance=attendance),
+        *(meeting(f"wed-{h}", day=WED, start=time(h), attendance=attendance) for h in (8, 9, 10)),
+    )
+    query = (
+        MeetingQuery(zip_code="92660", limit=2)
+        if attendance is Attendance.IN_PERSON
+        else (MeetingQuery(online=True, limit=2))
+    )
+    result = search(directory, query, now)
+    assert ids(result) == ["tue-2355", "wed-0700"]
+    assert result.occurrences[0].starts_at < now
+
+
 def test_results_say_when_in_the_meetings_own_zone(redis_client: redis.Redis) -> None:
     directory = load(redis_client, meeting("ny", zone=NY, attendance=Attendance.ONLINE))
     [found] = online(directory).occurrences
