@@ -123,10 +123,17 @@ def import_(
     search_query: Annotated[
         str | None, typer.Option("--search", help="BMLT: GetSearchResults query for a server URL.")
     ] = None,
+    background: Annotated[
+        bool,
+        typer.Option("--background", help=f"Queue it for a worker (a source in {SOURCES_FILE})."),
+    ] = False,
 ) -> None:
     """Load a feed into the directory: add new meetings, update changed ones, remove gone ones."""
     catalogue = _catalogue()
     registry = _registry(catalogue)
+    if background:
+        _queue_import(source, registry)
+        return
     chosen = registry.get(source) if format is None else None
     if chosen is None:
         chosen = _source_from_options(
@@ -157,6 +164,17 @@ def import_(
                 directory, chosen, now=now, progress=lambda read: bar.update(task, completed=read)
             )
     out.print(_summary(report))
+
+
+def _queue_import(source_id: str, registry: dict[str, Source]) -> None:
+    """The same import as the cron runs, queued now: a worker does it and logs the summary."""
+    from helpline.meetings.schedule import IMPORT_JOB
+    from helpline.queueing import build_queue, enqueue, job_id
+
+    if source_id not in registry:
+        raise ConfigError(f"'{source_id}' is not a source in {SOURCES_FILE}", variable="SOURCE")
+    job = enqueue(build_queue(_redis()), IMPORT_JOB, source_id, id=job_id("import", source_id))
+    print(f"queued {job.id}: a worker will import {source_id}")
 
 
 def _summary(report: SyncReport) -> Table:

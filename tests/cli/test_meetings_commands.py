@@ -10,6 +10,10 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+from helpline.queueing import DEFAULT_QUEUE
 
 REPO = Path(__file__).parents[2]
 FEEDS = REPO / "tests" / "data" / "meeting-feeds"
@@ -189,3 +193,23 @@ def test_a_registry_source_imports_by_its_id(
     result = run("import", "nyna", redis_url=redis_url, flows=flows)
     assert result.returncode == 0, result.stderr
     assert summary(result.stdout)["added"] == 53
+
+
+def test_background_import_queues_a_json_job_for_the_worker(
+    redis_url: str, redis_client: Redis, tmp_path: Path
+) -> None:
+    flows = tmp_path / "flows"
+    subprocess.run(["cp", "-r", str(REPO / "flows"), str(flows)], check=True)
+    (flows / "meeting-sources.yaml").write_text(
+        "spec_version: 1\nsources:\n  nyna:\n    program: na\n    format: bmlt\n"
+        f"    url: {FEEDS / 'bmlt' / 'meeting-search-42.867970-day2.json'}\n"
+    )
+    result = run("import", "nyna", "--background", redis_url=redis_url, flows=flows)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("queued import-nyna")
+    queue = Queue(DEFAULT_QUEUE, connection=redis_client, serializer=JSONSerializer)
+    (job,) = queue.get_jobs()
+    assert (job.func_name, job.args) == ("helpline.jobs.import_meetings", ["nyna"])
+    missing = run("import", "elsewhere", "--background", redis_url=redis_url, flows=flows)
+    assert missing.returncode == 1
+    assert "'elsewhere' is not a source" in missing.stderr
