@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from helpline.errors import FeedError
@@ -25,7 +26,7 @@ from helpline.meetings.importers.values import (
     checked_duration,
     clean,
     coordinates,
-    key_of,
+    keyed_entry,
     plain,
     settled_attendance,
     start_of,
@@ -112,24 +113,18 @@ def _entries(meetings: list[Any], formats: Mapping[str, Format], source: Source)
             kind = "null" if raw is None else type(raw).__name__
             yield Rejected(RejectReason.NOT_AN_OBJECT, None, f"meeting {number_in_feed} is {kind}")
             continue
-        try:
-            key = key_of(raw.get("id_bigint"))
-        except Reject as reject:
-            yield Rejected(reject.reason, None, reject.detail or f"meeting {number_in_feed}")
-            continue
-        if key in seen:
-            yield Rejected(RejectReason.DUPLICATE_KEY, key)
-            continue
-        seen.add(key)
-        try:
-            yield _meeting(raw, key, formats, source)
-        except Reject as reject:
-            yield Rejected(reject.reason, key, reject.detail)
+        yield from keyed_entry(
+            raw.get("id_bigint"),
+            seen,
+            partial(_meetings, raw, formats=formats, source=source),
+            where=f"meeting {number_in_feed}",
+        )
 
 
-def _meeting(
+def _meetings(
     raw: Mapping[str, Any], key: str, formats: Mapping[str, Format], source: Source
-) -> Meeting:
+) -> list[Meeting]:
+    """A BMLT meeting is one weekly slot: a list of one, as every importer's builder returns."""
     name = clean(raw.get("meeting_name"))
     if name is None:
         raise Reject(RejectReason.NO_NAME)
@@ -173,41 +168,43 @@ def _meeting(
     extra = {"world_ids": ",".join(sorted(set(world_ids)))} if world_ids else {}
     if venue:
         extra["venue_type"] = venue
-    return Meeting(
-        id=f"{source.id}:{key}",
-        source_id=source.id,
-        source_key=key,
-        program=source.program,
-        name=name,
-        day=day,
-        start_local=start,
-        duration_min=duration,
-        timezone=zone,
-        timezone_source=zone_source,
-        attendance=attendance,
-        temporarily_closed=closed,
-        tags=tags,
-        languages=languages,
-        source_types=tuple(keys),
-        location_name=clean(raw.get("location_text")),
-        street=street if precision is Precision.EXACT else None,
-        locality=locality,
-        region=region,
-        postal_code=postal,
-        country=country,
-        formatted_address=join_address(
-            street, locality, " ".join(p for p in (region, postal) if p) or None, nation
-        ),
-        latitude=at[0] if at else None,
-        longitude=at[1] if at else None,
-        location_precision=precision,
-        location_notes=clean(raw.get("location_info"), phone),
-        online_url=url,
-        online_url_notes=joining if url else None,
-        dial_in=phone,
-        dial_in_notes=joining if phone and not url else None,
-        extra=extra,
-    )
+    return [
+        Meeting(
+            id=f"{source.id}:{key}",
+            source_id=source.id,
+            source_key=key,
+            program=source.program,
+            name=name,
+            day=day,
+            start_local=start,
+            duration_min=duration,
+            timezone=zone,
+            timezone_source=zone_source,
+            attendance=attendance,
+            temporarily_closed=closed,
+            tags=tags,
+            languages=languages,
+            source_types=tuple(keys),
+            location_name=clean(raw.get("location_text")),
+            street=street if precision is Precision.EXACT else None,
+            locality=locality,
+            region=region,
+            postal_code=postal,
+            country=country,
+            formatted_address=join_address(
+                street, locality, " ".join(p for p in (region, postal) if p) or None, nation
+            ),
+            latitude=at[0] if at else None,
+            longitude=at[1] if at else None,
+            location_precision=precision,
+            location_notes=clean(raw.get("location_info"), phone),
+            online_url=url,
+            online_url_notes=joining if url else None,
+            dial_in=phone,
+            dial_in_notes=joining if phone and not url else None,
+            extra=extra,
+        )
+    ]
 
 
 def _world(keys: list[str], formats: Mapping[str, Format]) -> tuple[list[str], list[str]]:

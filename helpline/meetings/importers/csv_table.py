@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import time
+from functools import partial
 from typing import Any
 
 from helpline.errors import FeedError
@@ -29,7 +30,8 @@ from helpline.meetings.importers.values import (
     coordinates,
     duration_from_end,
     http_url,
-    key_of,
+    keyed_entry,
+    per_day,
     plain,
     settled_attendance,
     start_of,
@@ -133,19 +135,13 @@ def _entries(
             yield Rejected(RejectReason.BAD_ROW, plain(row[0]) if row else None, f"line {line()}")
             continue
         cells = {name: row[i].strip() for i, name in enumerate(columns) if name and i < len(row)}
-        try:
-            key = key_of(cells.get("key"))
-        except Reject as reject:
-            yield Rejected(reject.reason, None, reject.detail or f"line {line()}")
-            continue
-        if key in seen:
-            yield Rejected(RejectReason.DUPLICATE_KEY, key, f"line {line()}")
-            continue
-        seen.add(key)
-        try:
-            yield from _meetings(cells, key, source)
-        except Reject as reject:
-            yield Rejected(reject.reason, key, reject.detail)
+        yield from keyed_entry(
+            cells.get("key"),
+            seen,
+            partial(_meetings, cells, source=source),
+            where=f"line {line()}",
+            duplicate_detail=f"line {line()}",
+        )
 
 
 def _meetings(cells: Mapping[str, str], key: str, source: Source) -> list[Meeting]:
@@ -220,9 +216,7 @@ def _meetings(cells: Mapping[str, str], key: str, source: Source) -> list[Meetin
         "url": http_url(cells.get("url")),
         "notes": clean(cells.get("notes"), phone),
     }
-    if len(days) == 1:
-        return [Meeting(id=f"{source.id}:{key}", day=days[0], **common)]
-    return [Meeting(id=f"{source.id}:{key}:{day}", day=day, **common) for day in days]
+    return per_day(source, key, days, common)
 
 
 def _days(text: str) -> list[int]:

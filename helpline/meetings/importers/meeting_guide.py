@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,8 +30,9 @@ from helpline.meetings.importers.values import (
     coordinates,
     duration_from_end,
     http_url,
-    key_of,
+    keyed_entry,
     number,
+    per_day,
     plain,
     region_path,
     settled_attendance,
@@ -96,21 +98,12 @@ def _entries(entries: list[Any], source: Source) -> Iterator[Entry]:
             kind = "null" if raw is None else type(raw).__name__
             yield Rejected(RejectReason.NOT_AN_OBJECT, None, f"entry {number_in_feed} is {kind}")
             continue
-        try:
-            key = key_of(raw.get("slug"))
-        except Reject as reject:
-            yield Rejected(reject.reason, None, reject.detail or f"entry {number_in_feed}")
-            continue
-        if key in seen:
-            yield Rejected(RejectReason.DUPLICATE_KEY, key)
-            continue
-        seen.add(key)
-        try:
-            meetings = _meetings(raw, key, source)
-        except Reject as reject:
-            yield Rejected(reject.reason, key, reject.detail)
-            continue
-        yield from meetings
+        yield from keyed_entry(
+            raw.get("slug"),
+            seen,
+            partial(_meetings, raw, source=source),
+            where=f"entry {number_in_feed}",
+        )
 
 
 def _meetings(raw: Mapping[str, Any], key: str, source: Source) -> list[Meeting]:
@@ -184,9 +177,7 @@ def _meetings(raw: Mapping[str, Any], key: str, source: Source) -> list[Meeting]
         ),
         "updated_at": _updated(raw.get("updated"), zone),
     }
-    if len(days) == 1:
-        return [Meeting(id=f"{source.id}:{key}", day=days[0], **common)]
-    return [Meeting(id=f"{source.id}:{key}:{day}", day=day, **common) for day in days]
+    return per_day(source, key, days, common)
 
 
 def _days(value: object) -> list[int]:

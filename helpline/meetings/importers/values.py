@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, time
+from typing import Any
 
 from helpline.meetings import zones
 from helpline.meetings.days import MINUTES_PER_DAY, minutes_between, parse_clock
 from helpline.meetings.record import (
     Attendance,
+    Entry,
+    Meeting,
     Precision,
+    Rejected,
     RejectReason,
     Tag,
     TimezoneSource,
@@ -46,6 +50,44 @@ class Reject(Exception):
         super().__init__(reason.value)
         self.reason = reason
         self.detail = detail
+
+
+def keyed_entry(
+    raw_key: object,
+    seen: set[str],
+    build: Callable[[str], list[Meeting]],
+    *,
+    where: str,
+    duplicate_detail: str = "",
+) -> Iterator[Entry]:
+    """One feed entry: its key checked and unique in the feed, then its meetings built.
+
+    Every importer goes through here, so a missing or repeated key and a Reject
+    from `build` become the same counted Rejected entries whatever the format.
+    `where` names the entry ("entry 7", "line 12") when it has no usable key.
+    """
+    try:
+        key = key_of(raw_key)
+    except Reject as reject:
+        yield Rejected(reject.reason, None, reject.detail or where)
+        return
+    if key in seen:
+        yield Rejected(RejectReason.DUPLICATE_KEY, key, duplicate_detail)
+        return
+    seen.add(key)
+    try:
+        meetings = build(key)
+    except Reject as reject:
+        yield Rejected(reject.reason, key, reject.detail)
+        return
+    yield from meetings
+
+
+def per_day(source: Source, key: str, days: list[int], common: Mapping[str, Any]) -> list[Meeting]:
+    """One meeting per weekday; the id gains `:{day}` only when an entry lists several days."""
+    if len(days) == 1:
+        return [Meeting(id=f"{source.id}:{key}", day=days[0], **common)]
+    return [Meeting(id=f"{source.id}:{key}:{day}", day=day, **common) for day in days]
 
 
 def plain(value: object) -> str | None:
