@@ -25,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from redis import Redis, RedisError, WatchError
+from redis.commands.core import Script
 
 from helpline import keys
 from helpline.meetings.occurrence import MINUTES_PER_WEEK, minute_of_week
@@ -263,6 +264,13 @@ class Directory:
         self.redis = redis
         # The live pointers as last read, and the version they were read at.
         self._live: tuple[bytes | None, list[Generation]] = (None, [])
+        self._scripts: dict[str, Script] = {}
+
+    def script(self, text: str) -> Script:
+        """A Lua script, registered once per Directory (registering hashes the whole text)."""
+        if text not in self._scripts:
+            self._scripts[text] = self.redis.register_script(text)
+        return self._scripts[text]
 
     # -- import -----------------------------------------------------------------------
 
@@ -394,7 +402,7 @@ class Directory:
         if not wanted:
             return []
         # One script call, not an HMGET per source: results come from many sources at once.
-        fetch = self.redis.register_script(FETCH)
+        fetch = self.script(FETCH)
         values: list[Any] = fetch(
             keys=[key_of(generation) for generation, _ in wanted],
             args=[meeting_id for _, meeting_id in wanted],

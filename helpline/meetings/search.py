@@ -268,7 +268,7 @@ def _select(
     per_index = [a.arg(clock) for a in asked]
     zones = {z for a in asked for z in a.plan.generation.zones}
     sooner = max(clock.zone(z).sooner for z in zones)
-    script = directory.redis.register_script(SELECT)
+    script = directory.script(SELECT)
     reply = script(
         keys=[key for a in asked for key in a.keys],
         args=[
