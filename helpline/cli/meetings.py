@@ -7,6 +7,8 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import typer
 from redis import Redis
@@ -19,8 +21,14 @@ from helpline.meetings import texts
 from helpline.meetings.directory import Directory, SyncReport
 from helpline.meetings.imports import import_source
 from helpline.meetings.registry import SOURCES_FILE, load_sources
-from helpline.meetings.search import DEFAULT_LIMIT, MeetingQuery, SearchResult, search
-from helpline.meetings.source import FeedFormat, Source
+from helpline.meetings.search import (
+    DEFAULT_LIMIT,
+    MeetingQuery,
+    Occurrence,
+    SearchResult,
+    search,
+)
+from helpline.meetings.source import FeedFormat, Source, is_url
 from helpline.programs.catalogue import Catalogue, load_catalogue
 from helpline.settings import DEFAULT_REDIS_URL, feed_keys_from
 
@@ -75,7 +83,7 @@ def _source_from_options(
     if program not in catalogue.programs:
         known = ", ".join(sorted(catalogue.programs))
         raise ConfigError(f"'{program}' is not in programs.yaml ({known})", variable="--program")
-    if not location.startswith(("http://", "https://")) and not Path(location).is_file():
+    if not is_url(location) and not Path(location).is_file():
         raise ConfigError(f"no such file: {location}", variable="SOURCE")
     return Source(
         id=source_id or _id_for(location),
@@ -90,10 +98,7 @@ def _source_from_options(
 
 def _id_for(location: str) -> str:
     """A source id from a file name or host: `oc-aa-tsml.json` → `oc-aa-tsml`."""
-    stem = location.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
-    stem = stem.rsplit(".", 1)[0] if "." in stem and not location.startswith("http") else stem
-    if location.startswith(("http://", "https://")):
-        stem = location.split("/")[2]
+    stem = urlsplit(location).netloc if is_url(location) else Path(location).stem
     cleaned = "".join(ch if ch.isalnum() else "-" for ch in stem.lower()).strip("-")
     return (cleaned or "feed")[:48]
 
@@ -268,7 +273,7 @@ def _parse_at(at: str | None) -> datetime:
     return when
 
 
-def _as_json(occurrence: Any) -> dict[str, Any]:
+def _as_json(occurrence: Occurrence) -> dict[str, Any]:
     meeting = occurrence.meeting
     return {
         "id": meeting.id,
@@ -299,8 +304,6 @@ def _print_text(result: SearchResult, now: datetime, lang: str) -> None:
         )
     zone = None
     if result.place is not None:
-        from zoneinfo import ZoneInfo
-
         zone = ZoneInfo(result.place.timezone)
     for occurrence in result.occurrences:
         print(texts.meeting_lines(occurrence, now, lang, zone))

@@ -173,7 +173,7 @@ def _paged(
     )
     rest = (
         Page(
-            heading=_more_heading(language),
+            heading=texts.more_heading(language),
             language=language,
             caller_zone=caller_zone.key if caller_zone else None,
             waiting=waiting,
@@ -182,10 +182,6 @@ def _paged(
         else None
     )
     return Answer(texts=[text], rest=rest)
-
-
-def _more_heading(language: str) -> str:
-    return "Más reuniones:" if language == "es" else "More meetings:"
 
 
 def next_page(

@@ -34,7 +34,7 @@ from helpline.errors import FlowDefinitionError, FlowProblems
 from helpline.flowfiles.catalog import SOURCES_FILE as SOURCES_FILE
 from helpline.flowfiles.schema_errors import problems_from_validation
 from helpline.flowfiles.yaml_loader import YamlDocument, load_yaml_file
-from helpline.meetings.source import SOURCE_ID_PATTERN, FeedFormat, Source
+from helpline.meetings.source import SOURCE_ID_PATTERN, FeedFormat, Source, is_url
 from helpline.settings import Secret
 
 
@@ -104,7 +104,7 @@ def load_sources(
     for source_id, entry in parsed.sources.items():
         problems += _check(doc, source_id, entry, programs)
         location = entry.url
-        if not location.startswith(("http://", "https://")):
+        if not is_url(location):
             location = str((path.parent / location).resolve())
         sources[source_id] = Source(
             id=source_id,

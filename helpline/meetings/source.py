@@ -16,6 +16,11 @@ SOURCE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 """Source ids appear in meeting ids and Redis keys: short, lower case, no colons."""
 
 
+def is_url(location: str) -> bool:
+    """A feed location is an http(s) URL, or else a file path."""
+    return location.startswith(("http://", "https://"))
+
+
 class FeedFormat(StrEnum):
     MEETING_GUIDE = "meeting-guide"
     BMLT = "bmlt"
@@ -54,7 +59,7 @@ class Source:
 
     @property
     def is_url(self) -> bool:
-        return self.location.startswith(("http://", "https://"))
+        return is_url(self.location)
 
     def __repr__(self) -> str:  # the key never prints
         key = "***" if self.key else None

@@ -35,6 +35,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
         "near": "Next meetings near {zip}:",
         "near_wider": "Next meetings within {miles} miles of {zip}:",
         "online": "Next online meetings:",
+        "more_heading": "More meetings:",
         "more": "Reply MORE for the next ones.",
         "person": "To talk to a person: {crisis_line}, 24/7.",
         "none_near": "I could not find meetings in our list within {miles} miles of {zip} "
@@ -54,6 +55,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
         "near": "Próximas reuniones cerca de {zip}:",
         "near_wider": "Próximas reuniones a {miles} millas de {zip}:",
         "online": "Próximas reuniones en línea:",
+        "more_heading": "Más reuniones:",
         "more": "Responda MAS para ver más.",
         "person": "Para hablar con una persona: {crisis_line}, 24/7.",
         "none_near": "No encontré reuniones en nuestra lista a {miles} millas de {zip} "
@@ -106,7 +108,7 @@ _HASH_NUMBER = re.compile(r"#\s*(\w+)")
 
 
 def _word(language: str, name: str) -> str:
-    return _WORDS[language if language in _WORDS else "en"][name]
+    return _WORDS[_lang(language)][name]
 
 
 def _lang(language: str) -> str:
@@ -218,6 +220,10 @@ def page_text(
     tail = (_word(language, "more") + " " if more else "") + person_line
     parts.append(tail)
     return "\n\n".join(p for p in parts if p)
+
+
+def more_heading(language: str) -> str:
+    return _word(language, "more_heading")
 
 
 def person_line(language: str, crisis_line: str) -> str:
