@@ -20,7 +20,7 @@ from helpline.meetings.answer import Page, meetings_answer, next_page
 from helpline.meetings.imports import import_source
 from helpline.meetings.registry import SOURCES_FILE, load_sources
 from helpline.meetings.search import search
-from helpline.programs.compose import action_texts
+from helpline.programs.compose import recommended_texts
 from helpline.queueing import job_id
 from helpline.runtime import Runtime, current
 from helpline.store import as_text
@@ -80,8 +80,7 @@ def perform_actions(ref: str, language: str, variables: dict[str, str], actions:
 
 
 def _program_texts(rt: Runtime, ref: str, language: str, variables: dict[str, str]) -> list[str]:
-    return action_texts(
-        "send_programs",
+    return recommended_texts(
         rt.catalog.refresh().programs,
         variables,
         language=language,

@@ -22,9 +22,12 @@ from helpline.engine import (
     TimedOut,
     resume,
 )
+from helpline.engine.actions import MORE_MEETINGS_JOB, SendMeetings, SendPrograms
 from helpline.errors import ResumeRejected
 from helpline.flowfiles.catalog import FlowSet
-from helpline.programs.compose import action_texts
+from helpline.meetings.answer import meetings_answer, next_page
+from helpline.meetings.search import RADII_MILES, MeetingQuery, SearchResult
+from helpline.programs.compose import recommended_texts
 
 STEP = timedelta(seconds=1)
 """Simulated time between inputs (goflow's MockUniverse ticks the same way)."""
@@ -81,7 +84,29 @@ class Simulator:
         return out
 
     def _job_texts(self, job: str, language: str, variables: dict[str, str]) -> list[str]:
-        return action_texts(job, self.flows.programs, variables, language=language, **self.lines)
+        """What the worker would send, with an empty meeting directory: there is none here."""
+        catalogue = self.flows.programs
+        if job == SendPrograms.name:
+            return recommended_texts(catalogue, variables, language=language, **self.lines)
+        if job == SendMeetings.name:
+            return meetings_answer(
+                catalogue=catalogue,
+                answers=variables,
+                language=language,
+                now=self.now,
+                search=_no_directory,
+                **self.lines,
+            ).texts
+        if job == MORE_MEETINGS_JOB:
+            crisis_line = self.lines["crisis_line"]
+            text, _ = next_page(None, self.now, language=language, crisis_line=crisis_line)
+            return [text]
+        return [f"(no simulation for the {job} job)"]
+
+
+def _no_directory(query: MeetingQuery) -> SearchResult:
+    """The simulator reads no Redis: every search finds what an empty directory would."""
+    return SearchResult((), None, None if query.online else RADII_MILES[-1], widened=True)
 
 
 def run(simulator: Simulator, lines: Iterable[str], write: Callable[[str], object]) -> None:

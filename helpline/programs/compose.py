@@ -102,12 +102,7 @@ def meeting_finder_texts(
     return texts
 
 
-COMPOSERS = {"send_programs": program_texts, "send_meetings": meeting_finder_texts}
-"""What each catalogue action texts, by the action's name in flow files."""
-
-
-def action_texts(
-    action: str,
+def recommended_texts(
     catalogue: Catalogue,
     answers: Mapping[str, str],
     *,
@@ -115,8 +110,8 @@ def action_texts(
     crisis_line: str,
     helpline_name: str,
 ) -> list[str]:
-    """The texts a `send_programs` or `send_meetings` action sends a caller with these answers."""
-    return COMPOSERS[action](
+    """What a `send_programs` action texts a caller with these answers."""
+    return program_texts(
         catalogue,
         recommend(catalogue, answers),
         language=language,

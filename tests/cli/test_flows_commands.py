@@ -74,3 +74,14 @@ def test_simulate_timeout_and_stop() -> None:
     assert "< Still there? No rush." in result.stdout
     assert "(nothing is waiting for a reply)" in result.stdout
     assert "[opted out: nothing more is sent until START]" in result.stdout
+
+
+def test_simulate_sends_meetings_and_answers_more() -> None:
+    # The simulator has no meeting directory: it answers as an empty one would, and MORE
+    # after the end is answered too, not a crash.
+    result = helpline("flows", "simulate", "triage", stdin="hi\n1\n1\n1\n1\n2\nmore\n/quit\n")
+    assert result.returncode == 0, result.stderr
+    assert "[worker: send_meetings]" in result.stdout
+    assert "< I could not find meetings in our list for you right now." in result.stdout
+    assert "[worker: more_meetings]" in result.stdout
+    assert "< That's all the meetings I found." in result.stdout
