@@ -112,7 +112,7 @@ def meetings_answer(
             near = _with_language(search, replace(base, zip_code=zip_code, online=False), language)
         except PlaceError:
             near = None
-            lead.append(texts.none_near_text(language, zip_code=zip_code, radius_miles=0))
+            lead.append(texts.unknown_zip_text(language, zip_code=zip_code))
         if near is not None:
             if near.place is not None:
                 caller_zone = ZoneInfo(near.place.timezone)
@@ -129,7 +129,9 @@ def meetings_answer(
     searches.append("online")
     online = _with_language(search, replace(base, zip_code=None, online=True), language)
     if online.occurrences:
-        heading = "\n".join([*lead, texts.Heading().text(language)])
+        # Nothing near: say so, then why online meetings follow.
+        offer = [f"{' '.join(lead)} {texts.online_instead_text(language)}"] if lead else []
+        heading = "\n".join([*offer, texts.Heading().text(language)])
         answer = _paged(online.occurrences, heading, language, caller_zone, now, person)
         return Answer(texts=answer.texts, rest=answer.rest, searches=searches)
     finders = meeting_finder_texts(
@@ -140,7 +142,9 @@ def meetings_answer(
         crisis_line=crisis_line,
         helpline_name=helpline_name,
     )
-    intro = " ".join([*lead, texts.none_at_all_text(language), person])
+    # What was not found (nearby, or at all), then where to look instead, then a person.
+    said = lead or [texts.none_at_all_text(language)]
+    intro = " ".join([*said, texts.finders_text(language), person])
     return Answer(texts=[intro, *finders], searches=searches)
 
 

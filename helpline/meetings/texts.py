@@ -39,10 +39,11 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
         "more": "Reply MORE for the next ones.",
         "person": "To talk to a person: {crisis_line}, 24/7.",
         "none_near": "I could not find meetings in our list within {miles} miles of {zip} "
-        "in the next 7 days. Online meetings are open to anyone, anywhere:",
-        "none_online": "I could not find upcoming online meetings in our list right now.",
-        "none_at_all": "I could not find meetings in our list for you right now. "
-        "The program sites below list more.",
+        "in the next 7 days.",
+        "unknown_zip": "I could not find ZIP code {zip}.",
+        "online_instead": "Online meetings are open to anyone, anywhere:",
+        "none_at_all": "I could not find meetings in our list for you right now.",
+        "finders": "The program sites below list more.",
         "no_more": "That's all the meetings I found. Reply MENU to search again.",
     },
     "es": {
@@ -59,10 +60,11 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
         "more": "Responda MAS para ver más.",
         "person": "Para hablar con una persona: {crisis_line}, 24/7.",
         "none_near": "No encontré reuniones en nuestra lista a {miles} millas de {zip} "
-        "en los próximos 7 días. Las reuniones en línea están abiertas a todos:",
-        "none_online": "No encontré reuniones en línea próximas en nuestra lista ahora.",
-        "none_at_all": "No encontré reuniones en nuestra lista para usted ahora. "
-        "Los sitios de los programas tienen más.",
+        "en los próximos 7 días.",
+        "unknown_zip": "No encontré el código postal {zip}.",
+        "online_instead": "Las reuniones en línea están abiertas a todos:",
+        "none_at_all": "No encontré reuniones en nuestra lista para usted ahora.",
+        "finders": "Los sitios de los programas tienen más.",
         "no_more": "Esas son todas las reuniones que encontré. Responda MENU para buscar otra vez.",
     },
 }
@@ -234,12 +236,20 @@ def none_near_text(language: str, *, zip_code: str, radius_miles: float) -> str:
     return _word(language, "none_near").format(miles=f"{radius_miles:.0f}", zip=zip_code)
 
 
-def none_online_text(language: str) -> str:
-    return _word(language, "none_online")
+def unknown_zip_text(language: str, *, zip_code: str) -> str:
+    return _word(language, "unknown_zip").format(zip=zip_code)
+
+
+def online_instead_text(language: str) -> str:
+    return _word(language, "online_instead")
 
 
 def none_at_all_text(language: str) -> str:
     return _word(language, "none_at_all")
+
+
+def finders_text(language: str) -> str:
+    return _word(language, "finders")
 
 
 def no_more_text(language: str, crisis_line: str) -> str:

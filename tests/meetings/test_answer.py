@@ -151,7 +151,16 @@ def test_an_unknown_zip_is_answered_with_online_meetings(catalogue: Catalogue) -
     search = Directory([occurrence(1)], [occurrence(2, online=True)])
     result = answer(catalogue, {**IN_PERSON, "zip": "00000"}, search)
     assert "00000" in result.texts[0]
+    assert result.texts[0].startswith("I could not find ZIP code 00000. Online meetings are open")
     assert "Next online meetings:" in result.texts[0]
+
+
+def test_nothing_near_and_nothing_online_says_each_once(catalogue: Catalogue) -> None:
+    (intro, *_finders) = answer(catalogue, IN_PERSON, Directory([], [], radius=50)).texts
+    assert intro == (
+        "I could not find meetings in our list within 50 miles of 92660 in the next 7 days. "
+        "The program sites below list more. To talk to a person: 1-800-662-4357, 24/7."
+    )
 
 
 def test_more_pages_through_what_was_kept_and_skips_meetings_that_began(
