@@ -30,13 +30,19 @@ from helpline.engine import (
     TextReceived,
     TimedOut,
     WaitStarted,
+    crisis,
     is_opt_in,
     resume,
 )
+from helpline.engine.keywords import Keyword, match_keyword
+from helpline.engine.text import guess_language
 from helpline.errors import ResumeRejected
+from helpline.escalation.desk import ESCALATION_NUMBER_TTL, Desk
+from helpline.escalation.model import EscalationState
 from helpline.flowfiles.catalog import FlowCatalog
+from helpline.outbox import send_texts_later
 from helpline.privacy import contact_ref
-from helpline.queueing import SEND_RETRY, enqueue, job_id
+from helpline.queueing import enqueue, job_id
 from helpline.settings import Settings
 from helpline.store import Contact, ContactStore, dump_session, write_opt_out
 
@@ -53,6 +59,10 @@ class Outcome:
     duplicate: bool = False
     suppressed: bool = False
     """The caller has opted out: nothing is sent."""
+    staff: bool = False
+    """The text came from an on-call staff phone (a command or words for a caller)."""
+    closes: int | None = None
+    """An escalation to close once the caller's opt-out is saved."""
 
 
 class Conversations:
@@ -64,8 +74,10 @@ class Conversations:
         catalog: FlowCatalog,
         queue: Queue,
         urgent_queue: Queue,
+        desk: Desk,
         clock: Clock,
     ) -> None:
+        self.desk = desk
         self.settings = settings
         self.store = store
         self.catalog = catalog
@@ -91,6 +103,16 @@ class Conversations:
         """
         if not self.store.claim_inbound(message_sid):
             return Outcome(texts=[], duplicate=True)
+        try:
+            staff = self.desk.staff_for(number)
+            if staff is not None:
+                return Outcome(texts=self.desk.staff_text(staff, body), staff=True)
+            not_staff = self.desk.not_staff_reply(number, body)
+        except BaseException:
+            self.store.release_inbound(message_sid)
+            raise
+        if not_staff is not None:
+            return Outcome(texts=not_staff)
         ref = self.ref(number)
 
         def decide(contact: Contact, pipe: Pipeline) -> Outcome:
@@ -102,10 +124,13 @@ class Conversations:
             return outcome
 
         try:
-            return self.store.update(ref, decide)
+            outcome = self.store.update(ref, decide)
         except BaseException:
             self.store.release_inbound(message_sid)
             raise
+        if outcome.closes is not None:
+            self.desk.opted_out(outcome.closes)
+        return outcome
 
     def time_out(self, ref: str, wait_id: int) -> None:
         """A scheduled timeout fired: resume the session; texts go out through a send job."""
@@ -135,13 +160,34 @@ class Conversations:
                 return Outcome(texts=[], suppressed=True)
             pipe.delete(keys.opted_out(contact.ref))
             body = "START"  # an opt-in starts the conversation afresh
-        session = contact.session
+        session, now = contact.session, self.clock()
         flow = self._flow_for(session)
-        sprint = resume(
-            flow, session, TextReceived(text=body), self.clock(), language=contact.language
-        )
+        # The safety pre-router: before any flow step, and no flow can switch it off.
+        hit = self.catalog.current.crisis.screen(body)
+        if contact.escalation is not None:
+            esc = self.desk.store.get(contact.escalation)
+            keyword = match_keyword(body)
+            stopping = keyword is not None and keyword.keyword is Keyword.STOP
+            if esc is not None and esc.state is not EscalationState.CLOSED:
+                if not stopping:
+                    texts = self.desk.from_caller(pipe, esc, body, crisis=hit is not None, now=now)
+                    return Outcome(texts=texts)
+        if hit is not None:
+            language = hit.language or contact.language or (session.language if session else None)
+            sprint = crisis(
+                flow,
+                session,
+                str(hit.kind),
+                now,
+                language=language or guess_language(body, flow.languages, flow.default_language),
+            )
+        else:
+            sprint = resume(flow, session, TextReceived(text=body), now, language=contact.language)
         texts = self._apply(pipe, contact, sprint, number=number, inline=True, cause=message_sid)
-        return Outcome(texts=texts)
+        closes = None
+        if contact.escalation is not None and any(isinstance(e, OptedOut) for e in sprint.events):
+            closes = contact.escalation
+        return Outcome(texts=texts, closes=closes)
 
     def _flow_for(self, session: Session | None) -> Flow:
         flows = self.catalog.refresh()
@@ -165,6 +211,7 @@ class Conversations:
         texts: list[str] = []
         jobs: list[JobRequested] = []
         opted_out = False
+        escalated = contact.escalation is not None
         for event in sprint.events:
             match event:
                 case TextQueued(text=text):
@@ -182,15 +229,16 @@ class Conversations:
                 case JobRequested():
                     jobs.append(event)
                 case EscalationRequested(reason=reason, language=language):
-                    enqueue(
-                        self.urgent_queue,
-                        "helpline.jobs.escalate",
-                        ref,
-                        reason,
-                        language,
-                        id=job_id("escalate", ref, session.wait_id, session.sprints),
-                        pipeline=pipe,
+                    self.desk.open(
+                        pipe,
+                        ref=ref,
+                        number=number or self.store.number(ref),
+                        reason=reason,
+                        language=language,
+                        existing=contact.escalation,
+                        now=now,
                     )
+                    escalated = True
                 case OptedOut():
                     opted_out = True
                 case Failed(reason=reason):
@@ -212,7 +260,7 @@ class Conversations:
         if opted_out:
             write_opt_out(pipe, ref, now)
         else:
-            self._save(pipe, ref, session, number, now)
+            self._save(pipe, ref, session, number, now, hold_number=escalated)
         if session.language != contact.language:
             pipe.set(
                 keys.language(ref), session.language, ex=int(keys.LANGUAGE_TTL.total_seconds())
@@ -228,29 +276,21 @@ class Conversations:
         return texts
 
     def _save(
-        self, pipe: Pipeline, ref: str, session: Session, number: str | None, now: datetime
+        self,
+        pipe: Pipeline,
+        ref: str,
+        session: Session,
+        number: str | None,
+        now: datetime,
+        *,
+        hold_number: bool,
     ) -> None:
         ttl = session.expires_at - now if session.waiting else keys.FINISHED_SESSION_TTL
         ttl = max(ttl, timedelta(seconds=1))
         pipe.set(keys.session(ref), dump_session(session), px=int(ttl.total_seconds() * 1000))
-        number_ttl = max(ttl, keys.NUMBER_MIN_TTL)
+        # While a person is being found or talking with them, the number must not expire.
+        number_ttl = max(ttl, keys.NUMBER_MIN_TTL, ESCALATION_NUMBER_TTL if hold_number else ttl)
         if number is not None:
             pipe.set(keys.number(ref), number, ex=int(number_ttl.total_seconds()))
         else:
             pipe.expire(keys.number(ref), int(number_ttl.total_seconds()), gt=True)
-
-
-def send_texts_later(
-    queue: Queue, pipe: Pipeline | None, ref: str, texts: list[str], *, batch: str
-) -> None:
-    """Queue an ordered batch of texts to one caller; a retry resumes where it stopped."""
-    enqueue(
-        queue,
-        "helpline.jobs.send_texts",
-        ref,
-        texts,
-        batch,
-        id=job_id("send", batch),
-        pipeline=pipe,
-        retry=SEND_RETRY,
-    )

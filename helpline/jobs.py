@@ -13,17 +13,16 @@ from collections.abc import Callable
 from rq import get_current_job
 
 from helpline import keys
-from helpline.conversation import send_texts_later
 from helpline.engine.actions import MORE_MEETINGS_JOB
 from helpline.errors import ConfigError, DeliveryRefused
 from helpline.meetings.answer import Page, meetings_answer, next_page
 from helpline.meetings.imports import import_source
 from helpline.meetings.registry import SOURCES_FILE, load_sources
 from helpline.meetings.search import search
+from helpline.outbox import send_texts_later
 from helpline.programs.compose import recommended_texts
 from helpline.queueing import job_id
 from helpline.runtime import Runtime, current
-from helpline.store import as_text
 from helpline.telephony.sender import OPTED_OUT_CODE
 
 log = logging.getLogger(__name__)
@@ -148,22 +147,34 @@ def import_meetings(source_id: str) -> dict[str, object]:
     return report.to_dict()
 
 
-def escalate(ref: str, reason: str, language: str) -> str:
-    """Record that this caller needs a person, on the stream staff work from."""
+def drive_escalation(esc_id: int) -> str:
+    """Take an escalation's next step if it is due (scheduled at its due time; the sweeper too)."""
+    return current().desk.drive(esc_id)
+
+
+def send_page(esc_id: int, page_key: str, staff_name: str, channel: str) -> str:
+    return current().pager.send(esc_id, page_key, staff_name, channel)
+
+
+def send_to_staff(name: str, texts: list[str]) -> int:
+    """Texts for one staff member (notices, relayed words), from the helpline number."""
     rt = current()
-    entry = rt.redis.xadd(
-        keys.escalations(),
-        {
-            "ref": ref,
-            "reason": reason,
-            "language": language,
-            "at": rt.clock().isoformat(timespec="seconds"),
-        },
-        maxlen=keys.ESCALATIONS_STREAM_MAX,
-        approximate=True,
-    )
-    log.warning("escalation requested", extra={"ref": ref, "reason": reason})
-    return str(as_text(entry))
+    roster = rt.roster.refresh()
+    person = roster.by_name(name) if roster is not None else None
+    if person is None:
+        log.warning("staff text skipped: not on the roster now", extra={"staff": name})
+        return 0
+    job = get_current_job()
+    progress = keys.outbox_progress(job_id("staff", job.id if job else name))
+    done = int(rt.redis.get(progress) or 0)
+    for index in range(done, len(texts)):
+        try:
+            rt.sender.send(person.phone, texts[index], status_callback=rt.status_callback_url)
+        except DeliveryRefused as exc:
+            log.warning("staff text refused", extra={"staff": name, "code": exc.code})
+            return index
+        rt.redis.set(progress, index + 1, ex=int(keys.OUTBOX_PROGRESS_TTL.total_seconds()))
+    return len(texts)
 
 
 def _batch(kind: str, ref: str) -> str:

@@ -163,3 +163,77 @@ MEETINGS_PAGE_TTL = timedelta(hours=1)
 def meetings_page(ref: str) -> str:
     """JSON: the rest of a caller's last meeting search, for MORE."""
     return f"{PREFIX}:meetings:page:{ref}"
+
+
+# --- Escalations: a person for a caller ----------------------------------------------
+#
+# Redis is the truth about every escalation; RQ jobs only deliver pages and texts,
+# and the sweeper re-drives whatever is overdue (helpline/escalation/).
+#
+#   esc:counter            int     the last escalation number given (its short code)
+#   esc:{id}               string  JSON Escalation: state, ladder, step, round, due, holder
+#   esc:{id}:pages         hash    page key -> JSON {state, at, sid}: one per page sent
+#   esc:{id}:claim:{page}  string  set while one worker sends that page (never twice)
+#   esc:{id}:log           stream  the conversation: who said what, for the holder
+#   esc:due                zset    id -> epoch seconds when it must be driven next
+#   esc:open               set     ids not closed
+#   esc:caller:{ref}       string  the open escalation of one caller
+#   esc:audit              stream  every state change of every escalation
+#   staff:{sref}:latest    string  the last escalation paged to one staff member (bare "a")
+#   staff:{sref}:current   string  the escalation whose caller a staff member talks to
+
+ESCALATION_RETENTION = timedelta(days=30)
+"""A closed escalation's record and conversation are kept this long, then go."""
+
+ESCALATION_AUDIT_MAX = 100_000
+PAGE_CLAIM_TTL = timedelta(minutes=10)
+STAFF_POINTER_TTL = timedelta(days=2)
+
+
+def escalation_counter() -> str:
+    return f"{PREFIX}:esc:counter"
+
+
+def escalation(esc_id: int | str) -> str:
+    return f"{PREFIX}:esc:{esc_id}"
+
+
+def escalation_pages(esc_id: int | str) -> str:
+    return f"{PREFIX}:esc:{esc_id}:pages"
+
+
+def page_claim(esc_id: int | str, page: str) -> str:
+    return f"{PREFIX}:esc:{esc_id}:claim:{page}"
+
+
+def escalation_log(esc_id: int | str) -> str:
+    return f"{PREFIX}:esc:{esc_id}:log"
+
+
+def escalation_hold_notice(esc_id: int | str) -> str:
+    """Present for a few minutes after a waiting caller was told we are still looking."""
+    return f"{PREFIX}:esc:{esc_id}:held"
+
+
+def escalations_due() -> str:
+    return f"{PREFIX}:esc:due"
+
+
+def escalations_open() -> str:
+    return f"{PREFIX}:esc:open"
+
+
+def caller_escalation(ref: str) -> str:
+    return f"{PREFIX}:esc:caller:{ref}"
+
+
+def escalation_audit() -> str:
+    return f"{PREFIX}:esc:audit"
+
+
+def staff_latest(staff_ref: str) -> str:
+    return f"{PREFIX}:staff:{staff_ref}:latest"
+
+
+def staff_current(staff_ref: str) -> str:
+    return f"{PREFIX}:staff:{staff_ref}:current"

@@ -26,6 +26,11 @@ SEND_RETRY_INTERVALS_SECONDS = [10, 30, 60, 120]
 
 SEND_RETRY = Retry(max=len(SEND_RETRY_INTERVALS_SECONDS), interval=SEND_RETRY_INTERVALS_SECONDS)
 
+PAGE_RETRY_INTERVALS_SECONDS = [2, 5, 10]
+"""Pages retry sooner than program texts: the ladder moves on after ack_timeout anyway."""
+
+PAGE_RETRY = Retry(max=len(PAGE_RETRY_INTERVALS_SECONDS), interval=PAGE_RETRY_INTERVALS_SECONDS)
+
 JOB_RESULT_TTL_SECONDS = 0
 """Results are not kept: job arguments can hold a caller's answers, so they leave Redis at once."""
 

@@ -15,13 +15,18 @@ from rq import Queue
 
 from helpline.conversation import Conversations
 from helpline.errors import ConfigError
+from helpline.escalation.desk import Desk
+from helpline.escalation.pages import Pager
+from helpline.escalation.store import EscalationStore
 from helpline.flowfiles.catalog import FlowCatalog
 from helpline.meetings.directory import Directory
+from helpline.oncall.catalog import RosterCatalog
 from helpline.programs.compose import format_phone_for_text
 from helpline.queueing import DEFAULT_QUEUE, URGENT_QUEUE, build_queue
-from helpline.sandbox.transport import SandboxLine, SandboxSender
+from helpline.sandbox.transport import SandboxDialer, SandboxLine, SandboxSender
 from helpline.settings import Settings
 from helpline.store import ContactStore
+from helpline.telephony.dialer import Dialer
 from helpline.telephony.sender import SmsSender
 
 REDIS_SOCKET_TIMEOUT_SECONDS = 5.0
@@ -45,6 +50,9 @@ class Runtime:
     sandbox: SandboxLine | None
     clock: Callable[[], datetime]
     directory: Directory
+    roster: RosterCatalog
+    desk: Desk
+    pager: Pager
 
     @property
     def status_callback_url(self) -> str | None:
@@ -74,28 +82,54 @@ def build_runtime(
     *,
     redis: Redis | None = None,
     sender: SmsSender | None = None,
+    dialer: Dialer | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> Runtime:
-    """Raises FlowProblems when the flows folder is invalid: a process must not start on it."""
+    """Raises FlowProblems when the flows folder or the roster is invalid: a process must not
+    start on it."""
     redis = redis or connect_redis(settings)
     catalog = FlowCatalog(settings.flows_dir, flow_constants(settings))
     store = ContactStore(redis)
     queue, urgent = build_queue(redis, DEFAULT_QUEUE), build_queue(redis, URGENT_QUEUE)
     sandbox = SandboxLine(redis, settings.secret_key) if settings.sandbox else None
-    if sender is None:
-        if sandbox is not None:
-            sender = SandboxSender(sandbox)
-        else:
-            from helpline.telephony.client import build_twilio_client
-            from helpline.telephony.sender import TwilioSender
+    if sandbox is not None:
+        sender = sender or SandboxSender(sandbox)
+        dialer = dialer or SandboxDialer(sandbox)
+    elif sender is None or dialer is None:
+        from helpline.telephony.client import build_twilio_client
+        from helpline.telephony.dialer import TwilioDialer
+        from helpline.telephony.sender import TwilioSender
 
-            sender = TwilioSender(build_twilio_client(settings), settings.helpline_number)
+        client = build_twilio_client(settings)
+        sender = sender or TwilioSender(client, settings.helpline_number)
+        dialer = dialer or TwilioDialer(client, settings.helpline_number)
+    roster = RosterCatalog(settings.oncall_path)
+    desk = Desk(
+        settings=settings,
+        redis=redis,
+        store=EscalationStore(redis),
+        roster=roster,
+        catalog=catalog,
+        queue=urgent,
+        clock=clock,
+    )
+    pager = Pager(
+        redis=redis,
+        store=desk.store,
+        desk=desk,
+        sender=sender,
+        dialer=dialer,
+        public_url=settings.public_url,
+        helpline_name=settings.helpline_name,
+        clock=clock,
+    )
     conversations = Conversations(
         settings=settings,
         store=store,
         catalog=catalog,
         queue=queue,
         urgent_queue=urgent,
+        desk=desk,
         clock=clock,
     )
     return Runtime(
@@ -110,6 +144,9 @@ def build_runtime(
         sandbox=sandbox,
         clock=clock,
         directory=Directory(redis),
+        roster=roster,
+        desk=desk,
+        pager=pager,
     )
 
 

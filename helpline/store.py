@@ -34,6 +34,8 @@ class Contact:
     session: Session | None
     opted_out: bool
     language: str | None
+    escalation: int | None = None
+    """The caller's open escalation: while there is one, their texts go to it."""
 
 
 class ContactStore:
@@ -51,7 +53,7 @@ class ContactStore:
 
     def update(self, ref: str, decide: Callable[[Contact, Pipeline], T]) -> T:
         """Read the contact, let `decide` queue writes on the pipeline, commit if unchanged."""
-        watched = (keys.session(ref), keys.opted_out(ref))
+        watched = (keys.session(ref), keys.opted_out(ref), keys.caller_escalation(ref))
         for _ in range(MAX_SAVE_ATTEMPTS):
             with self.redis.pipeline() as pipe:
                 try:
@@ -84,14 +86,16 @@ def write_opt_out(pipe: Pipeline, ref: str, when: datetime) -> None:
 
 
 def _read(client: Redis | Pipeline, ref: str) -> Contact:
-    raw_session, raw_optout, raw_language = client.mget(
-        keys.session(ref), keys.opted_out(ref), keys.language(ref)
+    raw_session, raw_optout, raw_language, raw_escalation = client.mget(
+        keys.session(ref), keys.opted_out(ref), keys.language(ref), keys.caller_escalation(ref)
     )
+    escalation = as_text(raw_escalation)
     return Contact(
         ref=ref,
         session=_session(raw_session),
         opted_out=raw_optout is not None,
         language=as_text(raw_language),
+        escalation=int(escalation) if escalation else None,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from helpline import keys
-from helpline.conversation import send_texts_later
+from helpline.outbox import send_texts_later
 from helpline.runtime import Runtime
 from tests.fake_twilio.server import FakeTwilio
 from tests.support.clock import FakeClock

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rq import Queue, Worker
 from rq.serializers import JSONSerializer
 
+from helpline.escalation.sweeper import SweeperThread
 from helpline.queueing import QUEUES
 from helpline.runtime import build_runtime, install
 from helpline.settings import Settings
@@ -16,8 +17,14 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
     install(runtime)
     queues = [Queue(name, connection=runtime.redis, serializer=JSONSerializer) for name in QUEUES]
     worker = Worker(queues, connection=runtime.redis, serializer=JSONSerializer)
-    # The scheduler moves due timeouts and retries onto the queues, about once a second.
-    return bool(worker.work(burst=burst, with_scheduler=True))
+    # The sweeper re-drives overdue escalations even when their scheduled job was lost.
+    sweeper = SweeperThread(runtime.desk, runtime.pager, runtime.urgent_queue)
+    sweeper.start()
+    try:
+        # The scheduler moves due timeouts and retries onto the queues, about once a second.
+        return bool(worker.work(burst=burst, with_scheduler=True))
+    finally:
+        sweeper.stop()
 
 
 def main() -> None:

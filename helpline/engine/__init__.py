@@ -22,7 +22,7 @@ from helpline.engine.events import (
 )
 from helpline.engine.inputs import Input, TextReceived, TimedOut
 from helpline.engine.keywords import Keyword, KeywordMatch, is_opt_in, match_keyword
-from helpline.engine.runner import Sprint, resume
+from helpline.engine.runner import Sprint, crisis, resume
 from helpline.engine.session import Session, SessionStatus
 from helpline.engine.validate import Problem, Severity, validate
 
@@ -54,6 +54,7 @@ __all__ = [
     "TimedOut",
     "Wait",
     "WaitStarted",
+    "crisis",
     "event_to_dict",
     "is_opt_in",
     "match_keyword",

@@ -90,6 +90,10 @@ class SystemTexts:
     stopped: Text
     unclear: Text
     failed: Text
+    crisis: Text
+    """The safety reply to crisis words: 988, 911, and that a person is being contacted."""
+    person: Text
+    """The answer to "talk to a person" at any step: a person is being contacted."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -20,6 +20,7 @@ class Keyword(StrEnum):
     MENU = "menu"
     LANGUAGE = "language"
     MORE = "more"
+    PERSON = "person"
 
 
 _WORDS: dict[str, tuple[Keyword, str | None]] = {}
@@ -40,6 +41,20 @@ _add(Keyword.MENU, "reiniciar,inicio,empezar de nuevo", "es")  # "menú" folds t
 # MORE asks for the next meetings after a search; mid-conversation it is just a reply.
 _add(Keyword.MORE, "more,more meetings,next meetings")
 _add(Keyword.MORE, "mas,mas reuniones", "es")  # "más" folds to mas
+# A person, at any step. Whole messages only, and never the bare word "person", which
+# answers "in person or online?".
+_add(
+    Keyword.PERSON,
+    "talk to a person,talk to someone,speak to a person,speak to someone,a person please,"
+    "real person,a real person,human,a human,talk to a human,i want a person,"
+    "i need a person,i need to talk to someone,someone to talk to,agent",
+)
+_add(
+    Keyword.PERSON,
+    "hablar con alguien,hablar con una persona,una persona real,necesito hablar con alguien,"
+    "quiero hablar con alguien,quiero hablar con una persona",
+    "es",
+)
 _add(Keyword.LANGUAGE, "english,ingles,in english", "en")
 _add(Keyword.LANGUAGE, "espanol,spanish,en espanol", "es")
 

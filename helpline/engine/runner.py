@@ -73,6 +73,22 @@ def resume(
     return run.finish()
 
 
+def crisis(
+    flow: Flow, session: Session | None, kind: str, now: datetime, *, language: str | None
+) -> Sprint:
+    """The safety pre-router's answer to crisis words, at any step, whatever the flow says.
+
+    The reply (988, 911, a person is being contacted) and an escalation; the
+    conversation itself stays where it was.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    run = _Sprint(flow, session, now)
+    run._set_language(language)
+    run.escalate(f"crisis_{kind}", flow.system.crisis)
+    return run.finish()
+
+
 class _Sprint:
     """The mutable working state of one sprint; frozen into a Session at the end."""
 
@@ -154,7 +170,11 @@ class _Sprint:
                 )
             return
         kind, implied = keyword.keyword, keyword.language
-        if kind is Keyword.STOP:
+        if kind is Keyword.PERSON:
+            # The conversation stays where it was: after the person, MENU or an answer resumes it.
+            self._set_language(implied or (self.language if self.live else remembered_language))
+            self.escalate("asked_for_person", self.flow.system.person)
+        elif kind is Keyword.STOP:
             self.events += [OptedOut(), TextQueued(text=self._render(self.flow.system.stopped))]
             self._end("opted_out")
         elif kind is Keyword.LANGUAGE or kind is Keyword.HELP:
@@ -167,6 +187,12 @@ class _Sprint:
                 self._start(self.language)
         else:  # MENU, START: begin again, in the same language
             self._start(self.language if self.live else (remembered_language or self.language))
+
+    def escalate(self, reason: str, say: Text) -> None:
+        self.events += [
+            TextQueued(text=self._render(say)),
+            EscalationRequested(reason=reason, language=self.language),
+        ]
 
     # --- steps --------------------------------------------------------------------------
 

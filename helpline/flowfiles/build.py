@@ -55,8 +55,20 @@ class Built:
 class Messages:
     system: SystemTexts
     safe_reply: Text
+    escalation: Mapping[str, Text]
+    """What a caller hears about a person: crisis, person_joined, person_left, still_finding…"""
     languages: tuple[str, ...]
     warnings: tuple[FlowDefinitionError, ...] = ()
+
+
+ESCALATION_TEXTS = (
+    "crisis",
+    "person",
+    "person_joined",
+    "person_left",
+    "still_finding",
+    "no_one_yet",
+)
 
 
 def content_version(doc: YamlDocument) -> str:
@@ -114,8 +126,11 @@ def build_messages(doc: YamlDocument, constants: Mapping[str, str]) -> Messages:
             stopped=texts["stopped"],
             unclear=texts["unclear"],
             failed=texts["failed"],
+            crisis=texts["crisis"],
+            person=texts["person"],
         ),
         safe_reply=texts["safe_reply"],
+        escalation={name: texts[name] for name in ESCALATION_TEXTS},
         languages=languages,
         warnings=tuple(_located(doc, p) for p in problems if p.severity is Severity.WARNING),
     )

@@ -149,6 +149,12 @@ class MessageTextsDoc(_Strict):
     unclear: TextDoc
     failed: TextDoc
     safe_reply: TextDoc
+    crisis: TextDoc
+    person: TextDoc
+    person_joined: TextDoc
+    person_left: TextDoc
+    still_finding: TextDoc
+    no_one_yet: TextDoc
 
 
 class MessagesDoc(_Strict):

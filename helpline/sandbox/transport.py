@@ -17,6 +17,7 @@ from redis.client import Pipeline
 from helpline import keys
 from helpline.privacy import contact_ref
 from helpline.settings import Secret
+from helpline.telephony.dialer import PlacedCall
 from helpline.telephony.sender import SentMessage
 
 
@@ -90,3 +91,16 @@ class SandboxSender:
     ) -> SentMessage:
         self.line.record(to, direction="out", body=body, via="worker")
         return SentMessage(sid="SB" + secrets.token_hex(16), status="delivered")
+
+
+class SandboxDialer:
+    """A Dialer for the sandbox: the staff phone shows that the helpline called."""
+
+    def __init__(self, line: SandboxLine) -> None:
+        self.line = line
+
+    def call(self, to: str, *, url: str, status_callback: str | None) -> PlacedCall:
+        self.line.record(
+            to, direction="out", body="(a call from the helpline: reply by text)", via="call"
+        )
+        return PlacedCall(sid="CB" + secrets.token_hex(16), status="queued")

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from helpline import keys
 from helpline.delivery import record_status
 from helpline.errors import BadWebhook, SignatureInvalid
 from helpline.runtime import Runtime
@@ -49,4 +50,19 @@ async def status_callback(request: Request) -> Response:
         log.exception("status callback not recorded")
         return empty_response()  # Twilio does not need to know; nothing to retry
     log.info("delivery status", extra={"sid": sid, "status": status, "repeat": not fresh})
+    if fresh and status in UNDELIVERED:
+        try:
+            await run_in_threadpool(_page_undelivered, runtime, sid)
+        except Exception:
+            log.exception("undelivered page not handled", extra={"sid": sid})
     return empty_response()
+
+
+UNDELIVERED = frozenset({"undelivered", "failed"})
+
+
+def _page_undelivered(runtime: Runtime, sid: str) -> None:
+    """A page Twilio could not deliver moves the ladder to the next person at once."""
+    esc, page = runtime.redis.hmget(keys.outbound(sid), "esc", "page")
+    if esc and page:
+        runtime.desk.page_failed(int(esc), page.decode(), "undelivered")

@@ -1,0 +1,368 @@
+"""Where callers in need and on-call staff meet: opening, driving, taking, relaying, closing.
+
+The ladder decides (ladder.py); this module reads Redis, asks the ladder and
+carries its steps out in the same transaction that saves the escalation:
+pages become RQ jobs, the next due time a scheduled job (for speed) and a
+sorted-set entry (for the sweeper, the truth). Staff commands and relayed
+texts arrive here from the SMS webhook.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from redis import Redis
+from redis.client import Pipeline
+from rq import Queue
+
+from helpline import keys
+from helpline.escalation import ladder
+from helpline.escalation import texts as staff_texts
+from helpline.escalation.commands import Action, parse_command
+from helpline.escalation.model import Escalation, EscalationState
+from helpline.escalation.store import EscalationStore, PageRecord
+from helpline.flowfiles.catalog import FlowCatalog
+from helpline.oncall.catalog import RosterCatalog
+from helpline.oncall.roster import Staff
+from helpline.outbox import send_texts_later
+from helpline.privacy import contact_ref, mask_number
+from helpline.queueing import PAGE_RETRY, job_id
+from helpline.queueing import enqueue as enqueue_job
+from helpline.settings import Settings
+from helpline.store import as_text
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+HOLD_NOTICE_EVERY = timedelta(minutes=3)
+"""While nobody has answered yet, a caller's texts get the holding reply at most this often."""
+
+ESCALATION_NUMBER_TTL = timedelta(days=3)
+"""The caller's number is kept at least this long while an escalation is open, for relaying."""
+
+TAKE_PREVIEW_MESSAGES = 3
+"""The caller's last few texts, shown to whoever takes the escalation."""
+
+
+class Desk:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        redis: Redis,
+        store: EscalationStore,
+        roster: RosterCatalog,
+        catalog: FlowCatalog,
+        queue: Queue,
+        clock: Clock,
+    ) -> None:
+        self.settings = settings
+        self.redis = redis
+        self.store = store
+        self.roster = roster
+        self.catalog = catalog
+        self.queue = queue
+        self.clock = clock
+
+    # --- who is who ---------------------------------------------------------------------
+
+    def staff_ref(self, phone: str) -> str:
+        return contact_ref(phone, self.settings.secret_key)
+
+    def staff_for(self, number: str) -> Staff | None:
+        roster = self.roster.refresh()
+        return roster.by_phone(number) if roster is not None else None
+
+    def on_call(self, language: str, now: datetime) -> ladder.OnCall:
+        roster = self.roster.refresh()
+        if roster is None:
+            return ladder.OnCall(names=(), voice=frozenset(), ack_timeout=timedelta(0), repeat=0)
+        people = roster.ladder(now, language)
+        return ladder.OnCall(
+            names=tuple(s.name for s in people),
+            voice=frozenset(s.name for s in people if s.voice),
+            ack_timeout=roster.ack_timeout,
+            repeat=roster.repeat,
+        )
+
+    def caller_text(self, name: str, language: str) -> str:
+        flows = self.catalog.refresh()
+        return flows.messages.escalation[name].render(language, self.catalog.constants)
+
+    # --- opening: inside the caller's transaction ---------------------------------------
+
+    def open(
+        self,
+        pipe: Pipeline,
+        *,
+        ref: str,
+        number: str | None,
+        reason: str,
+        language: str,
+        existing: int | None,
+        now: datetime,
+    ) -> int:
+        """Record a new escalation (or note a repeat on the open one) and drive it at once."""
+        if existing is not None:
+            esc = self.store.get(existing)
+            if esc is not None and esc.state is not EscalationState.CLOSED:
+                self.store.record(pipe, esc, f"again:{reason}", now)
+                return esc.id
+        masked = mask_number(number) if number else "…"
+        esc = Escalation(
+            id=self.store.new_id(),
+            ref=ref,
+            reason=reason,
+            language=language,
+            masked=masked,
+            opened_at=now,
+            due_at=now,
+        )
+        self.store.save(pipe, esc, "opened", now)
+        pipe.expire(keys.number(ref), int(ESCALATION_NUMBER_TTL.total_seconds()), gt=True)
+        self._drive_later(pipe, esc, at=None)
+        log.warning("escalation opened", extra={"esc": esc.id, "ref": ref, "reason": reason})
+        return esc.id
+
+    # --- driving: jobs and the sweeper ---------------------------------------------------
+
+    def drive(self, esc_id: int) -> str:
+        """Take the escalation's next step if one is due. Safe to run any number of times."""
+        now = self.clock()
+
+        def decide(esc: Escalation | None, pipe: Pipeline) -> str:
+            if esc is None:
+                return "missing"
+            step = ladder.drive(esc, self.on_call(esc.language, now), now)
+            if step is None:
+                return "not due"
+            self._apply(pipe, step, now)
+            return step.event
+
+        return self.store.update(esc_id, decide)
+
+    def _apply(self, pipe: Pipeline, step: ladder.Step, now: datetime) -> None:
+        esc = step.escalation
+        self.store.save(pipe, esc, step.event, now)
+        for page in step.pages:
+            self.store.set_page(
+                pipe,
+                esc.id,
+                page.key,
+                _page_record(page.staff, page.channel, "queued", now),
+            )
+            enqueue_job(
+                self.queue,
+                "helpline.jobs.send_page",
+                esc.id,
+                page.key,
+                page.staff,
+                page.channel,
+                id=job_id("page", esc.id, page.key),
+                pipeline=pipe,
+                retry=PAGE_RETRY,
+            )
+        if step.tell_caller:
+            self._tell_caller(pipe, esc, step.tell_caller, batch=f"{step.event}-{esc.version}")
+        if esc.is_open and esc.due_at is not None:
+            self._drive_later(pipe, esc, at=esc.due_at)
+        if esc.state is EscalationState.CLOSED:
+            self._released(pipe, esc)
+        log.info(
+            "escalation step",
+            extra={"esc": esc.id, "event": step.event, "round": esc.round, "step": esc.step},
+        )
+
+    def _drive_later(self, pipe: Pipeline, esc: Escalation, *, at: datetime | None) -> None:
+        enqueue_job(
+            self.queue,
+            "helpline.jobs.drive_escalation",
+            esc.id,
+            id=job_id("drive", esc.id, esc.version),
+            pipeline=pipe,
+            at=at,
+        )
+
+    def _tell_caller(self, pipe: Pipeline, esc: Escalation, name: str, *, batch: str) -> None:
+        text = self.caller_text(name, esc.language)
+        send_texts_later(self.queue, pipe, esc.ref, [text], batch=job_id("esc", esc.id, batch))
+
+    def _tell_staff(self, pipe: Pipeline, name: str, text: str, *, batch: str) -> None:
+        enqueue_job(
+            self.queue,
+            "helpline.jobs.send_to_staff",
+            name,
+            [text],
+            id=job_id("staff", batch),
+            pipeline=pipe,
+            retry=PAGE_RETRY,
+        )
+
+    def _released(self, pipe: Pipeline, esc: Escalation) -> None:
+        """A closed escalation no longer holds the caller's number longer than a conversation."""
+        pipe.expire(keys.number(esc.ref), int(keys.NUMBER_MIN_TTL.total_seconds()))
+
+    # --- pages: failed, declined, delivered ----------------------------------------------
+
+    def page_failed(self, esc_id: int, page_key: str, why: str) -> None:
+        """Undelivered, refused, not answered or declined: the next person at once."""
+        now = self.clock()
+
+        def decide(esc: Escalation | None, pipe: Pipeline) -> bool:
+            if esc is None:
+                return False
+            moved = ladder.skip_to_next(esc, page_key, now)
+            if moved is None:
+                self.store.record(pipe, esc, f"page_{why}:{page_key}", now)
+                return False
+            self.store.save(pipe, moved, f"page_{why}:{page_key}", now)
+            self._drive_later(pipe, moved, at=None)
+            return True
+
+        if self.store.update(esc_id, decide):
+            log.info("page failed; next person", extra={"esc": esc_id, "why": why})
+
+    # --- staff texts ---------------------------------------------------------------------
+
+    def staff_text(self, staff: Staff, body: str) -> list[str]:
+        """A text from a roster phone: a command, or words for the caller they talk to."""
+        command = parse_command(body)
+        sref = self.staff_ref(staff.phone)
+        if command is None:
+            return self._relay_from_staff(staff, sref, body)
+        code = command.code
+        if code is None:
+            pointer = keys.staff_latest(sref) if command.action is Action.TAKE else None
+            raw = self.redis.get(pointer or keys.staff_current(sref)) or (
+                self.redis.get(keys.staff_latest(sref))
+            )
+            code = int(raw) if raw else None
+        if code is None:
+            return [staff_texts.unknown_code(None)]
+        if command.action is Action.TAKE:
+            return [self.take(staff, sref, code)]
+        return [self.close(staff, sref, code)]
+
+    def take(self, staff: Staff, sref: str, code: int) -> str:
+        now = self.clock()
+
+        def decide(esc: Escalation | None, pipe: Pipeline) -> str:
+            if esc is None:
+                return staff_texts.unknown_code(code)
+            if esc.state is EscalationState.CLOSED:
+                return staff_texts.already_closed(code)
+            if esc.state is EscalationState.TAKEN:
+                if esc.holder != staff.name:
+                    return staff_texts.taken_by_other(esc)
+                self._point(pipe, sref, esc.id)
+                return staff_texts.taken_reply(esc, self._last_words(esc))
+            taken = esc.moved(
+                state=EscalationState.TAKEN, holder=staff.name, taken_at=now, due_at=None
+            )
+            self.store.save(pipe, taken, "taken", now, staff=staff.name)
+            self._point(pipe, sref, esc.id)
+            self._tell_caller(pipe, taken, "person_joined", batch="taken")
+            for other in taken.paged:
+                if other != staff.name:
+                    self._tell_staff(
+                        pipe,
+                        other,
+                        staff_texts.taken_notice(taken),
+                        batch=f"taken-{esc.id}-{other}",
+                    )
+            return staff_texts.taken_reply(taken, self._last_words(taken))
+
+        reply = self.store.update(code, decide)
+        log.info("take answered", extra={"esc": code})
+        return reply
+
+    def close(self, staff: Staff | None, sref: str | None, code: int, *, why: str = "") -> str:
+        now = self.clock()
+        by = staff.name if staff else why
+
+        def decide(esc: Escalation | None, pipe: Pipeline) -> str:
+            if esc is None:
+                return staff_texts.unknown_code(code)
+            if esc.state is EscalationState.CLOSED:
+                return staff_texts.already_closed(code)
+            closed = esc.moved(
+                state=EscalationState.CLOSED, closed_at=now, closed_by=by, due_at=None
+            )
+            self.store.save(pipe, closed, "closed", now, staff=staff.name if staff else "")
+            self._released(pipe, closed)
+            if why != "opted_out":
+                self._tell_caller(pipe, closed, "person_left", batch="closed")
+            notice = (
+                staff_texts.caller_opted_out(closed)
+                if why == "opted_out"
+                else staff_texts.closed_notice(closed, by)
+            )
+            told = {esc.holder} if esc.holder else set(esc.paged)
+            for other in sorted(n for n in told if n and n != by):
+                self._tell_staff(pipe, other, notice, batch=f"closed-{esc.id}-{other}")
+            return staff_texts.closed_reply(closed)
+
+        return self.store.update(code, decide)
+
+    def _point(self, pipe: Pipeline, sref: str, esc_id: int) -> None:
+        ttl = int(keys.STAFF_POINTER_TTL.total_seconds())
+        pipe.set(keys.staff_current(sref), str(esc_id), ex=ttl)
+        pipe.set(keys.staff_latest(sref), str(esc_id), ex=ttl)
+
+    def _last_words(self, esc: Escalation) -> list[str]:
+        said = [m["body"] for m in self.store.conversation(esc.id) if m.get("who") == "caller"]
+        return said[-TAKE_PREVIEW_MESSAGES:]
+
+    def _relay_from_staff(self, staff: Staff, sref: str, body: str) -> list[str]:
+        raw = as_text(self.redis.get(keys.staff_current(sref)))
+        esc = self.store.get(int(raw)) if raw else None
+        if esc is None or esc.state is not EscalationState.TAKEN or esc.holder != staff.name:
+            return [staff_texts.not_talking()]
+        now = self.clock()
+        with self.redis.pipeline() as pipe:
+            self.store.note(pipe, esc.id, staff.name, body, now)
+            send_texts_later(
+                self.queue, pipe, esc.ref, [body], batch=job_id("relay", esc.id, now.timestamp())
+            )
+            pipe.expire(keys.staff_current(sref), int(keys.STAFF_POINTER_TTL.total_seconds()))
+            pipe.execute()
+        return []
+
+    def not_staff_reply(self, number: str, body: str) -> list[str] | None:
+        """A reply code from a phone that was paged once but is no longer on the roster."""
+        if parse_command(body) is None:
+            return None
+        if not self.redis.exists(keys.staff_latest(self.staff_ref(number))):
+            return None
+        return [staff_texts.not_on_roster()]
+
+    # --- caller texts while an escalation is open ----------------------------------------
+
+    def from_caller(
+        self, pipe: Pipeline, esc: Escalation, body: str, *, crisis: bool, now: datetime
+    ) -> list[str]:
+        """Inside the caller's transaction: keep the text, relay it, or say we're still looking."""
+        self.store.note(pipe, esc.id, "caller", body, now)
+        pipe.expire(keys.number(esc.ref), int(ESCALATION_NUMBER_TTL.total_seconds()), gt=True)
+        if esc.state is EscalationState.TAKEN and esc.holder:
+            text = staff_texts.relayed(esc, body)
+            self._tell_staff(pipe, esc.holder, text, batch=f"relay-{esc.id}-{now.timestamp()}")
+            return []
+        if crisis:
+            return [self.caller_text("crisis", esc.language)]
+        notice_key = keys.escalation_hold_notice(esc.id)
+        if self.redis.set(notice_key, b"1", nx=True, ex=int(HOLD_NOTICE_EVERY.total_seconds())):
+            name = "no_one_yet" if esc.state is EscalationState.FINAL else "still_finding"
+            return [self.caller_text(name, esc.language)]
+        return []
+
+    def opted_out(self, esc_id: int) -> None:
+        """The caller texted STOP: close the escalation and tell staff; the caller hears nothing."""
+        self.close(None, None, esc_id, why="opted_out")
+
+
+def _page_record(staff: str, channel: str, state: str, now: datetime) -> PageRecord:
+    return PageRecord(staff=staff, channel=channel, state=state, at=now.isoformat())

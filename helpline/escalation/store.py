@@ -1,0 +1,165 @@
+"""Escalations in Redis: the record, its due time, its pages, its conversation and the audit trail.
+
+Every change is a compare-and-set on the escalation's key (WATCH/MULTI), so
+two staff members answering at once, a sweeper and a scheduled job racing,
+or a job retried after a crash all see one consistent history.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from redis import Redis, WatchError
+from redis.client import Pipeline
+
+from helpline import keys
+from helpline.errors import SessionConflict
+from helpline.escalation.model import Escalation, EscalationState, epoch
+from helpline.store import as_text
+
+MAX_UPDATE_ATTEMPTS = 8
+"""An escalation changes a few times a minute at most; more conflicts than this is a bug."""
+
+LOG_MAX = 2_000
+"""Messages kept in one escalation's conversation."""
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class PageRecord:
+    staff: str
+    channel: str
+    state: str
+    """queued, sending, sent, delivered, failed, unknown (fate not known: never resent), skipped"""
+    at: str
+    sid: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"staff": self.staff, "channel": self.channel, "state": self.state, "at": self.at,
+             "sid": self.sid},
+            separators=(",", ":"),
+        )  # fmt: skip
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> PageRecord:
+        return cls(**json.loads(raw))
+
+
+class EscalationStore:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    # --- reading ------------------------------------------------------------------------
+
+    def get(self, esc_id: int) -> Escalation | None:
+        raw = self.redis.get(keys.escalation(esc_id))
+        return Escalation.from_json(raw) if raw else None
+
+    def open_for(self, ref: str) -> int | None:
+        raw = as_text(self.redis.get(keys.caller_escalation(ref)))
+        return int(raw) if raw else None
+
+    def due_ids(self, now: datetime) -> list[int]:
+        return [
+            int(i) for i in self.redis.zrangebyscore(keys.escalations_due(), "-inf", epoch(now))
+        ]
+
+    def open_ids(self) -> list[int]:
+        return sorted(int(i) for i in self.redis.smembers(keys.escalations_open()))
+
+    def pages(self, esc_id: int) -> dict[str, PageRecord]:
+        raw = self.redis.hgetall(keys.escalation_pages(esc_id))
+        return {k.decode(): PageRecord.from_json(v) for k, v in raw.items()}
+
+    def conversation(self, esc_id: int, *, last: int = 50) -> list[dict[str, str]]:
+        """The latest messages, oldest first: {who, body, at}."""
+        entries: Any = self.redis.xrevrange(keys.escalation_log(esc_id), count=last)
+        return [
+            {k.decode(): v.decode() for k, v in fields.items()} for _id, fields in reversed(entries)
+        ]
+
+    def audit(self, *, count: int = 1000) -> list[dict[str, str]]:
+        entries: Any = self.redis.xrange(keys.escalation_audit(), count=count)
+        return [{k.decode(): v.decode() for k, v in fields.items()} for _id, fields in entries]
+
+    # --- writing ------------------------------------------------------------------------
+
+    def new_id(self) -> int:
+        """The next short code. Taken outside the transaction: a retried one wastes a number."""
+        return int(self.redis.incr(keys.escalation_counter()))
+
+    def update(self, esc_id: int, decide: Callable[[Escalation | None, Pipeline], T]) -> T:
+        """Read the escalation, let `decide` queue writes, commit only if nobody changed it."""
+        key = keys.escalation(esc_id)
+        for _ in range(MAX_UPDATE_ATTEMPTS):
+            with self.redis.pipeline() as pipe:
+                try:
+                    pipe.watch(key)  # type: ignore[no-untyped-call]
+                    raw = pipe.get(key)
+                    current = Escalation.from_json(raw) if raw else None
+                    pipe.multi()
+                    result = decide(current, pipe)
+                    pipe.execute()
+                    return result
+                except WatchError:
+                    continue
+        raise SessionConflict(f"escalation {esc_id} changed {MAX_UPDATE_ATTEMPTS} times in a row")
+
+    def save(
+        self, pipe: Pipeline, esc: Escalation, event: str, now: datetime, *, staff: str = ""
+    ) -> None:
+        """Queue the new state, its due time, the open set and one audit entry."""
+        pipe.set(keys.escalation(esc.id), esc.to_json())
+        if esc.due_at is not None and esc.state is not EscalationState.TAKEN and esc.is_open:
+            pipe.zadd(keys.escalations_due(), {str(esc.id): epoch(esc.due_at)})
+        else:
+            pipe.zrem(keys.escalations_due(), str(esc.id))
+        if esc.state is EscalationState.CLOSED:
+            pipe.srem(keys.escalations_open(), str(esc.id))
+            pipe.delete(keys.caller_escalation(esc.ref))
+            retention = int(keys.ESCALATION_RETENTION.total_seconds())
+            for key in (keys.escalation(esc.id), keys.escalation_pages(esc.id),
+                        keys.escalation_log(esc.id)):  # fmt: skip
+                pipe.expire(key, retention)
+        else:
+            pipe.sadd(keys.escalations_open(), str(esc.id))
+            pipe.set(keys.caller_escalation(esc.ref), str(esc.id))
+        self.record(pipe, esc, event, now, staff=staff)
+
+    def record(
+        self, pipe: Pipeline, esc: Escalation, event: str, now: datetime, *, staff: str = ""
+    ) -> None:
+        """One audit entry: what happened to which escalation, never a number or a body."""
+        pipe.xadd(
+            keys.escalation_audit(),
+            {
+                "esc": str(esc.id),
+                "event": event,
+                "state": str(esc.state),
+                "round": str(esc.round),
+                "step": str(esc.step),
+                "staff": staff,
+                "reason": esc.reason,
+                "at": now.isoformat(timespec="seconds"),
+            },
+            maxlen=keys.ESCALATION_AUDIT_MAX,
+            approximate=True,
+        )
+
+    def set_page(self, client: Redis | Pipeline, esc_id: int, key: str, page: PageRecord) -> None:
+        client.hset(keys.escalation_pages(esc_id), key, page.to_json())
+
+    def note(self, pipe: Pipeline | Redis, esc_id: int, who: str, body: str, now: datetime) -> None:
+        """Append to the escalation's conversation (read by the holder, purged with it)."""
+        pipe.xadd(
+            keys.escalation_log(esc_id),
+            {"who": who, "body": body, "at": now.isoformat(timespec="seconds")},
+            maxlen=LOG_MAX,
+            approximate=True,
+        )
