@@ -31,9 +31,6 @@ OUTBOX_PROGRESS_TTL = timedelta(days=1)
 SANDBOX_STREAM_MAX = 500
 """Messages kept per sandbox phone."""
 
-ESCALATIONS_STREAM_MAX = 10_000
-
-
 def session(ref: str) -> str:
     return f"{PREFIX}:session:{ref}"
 
@@ -68,11 +65,6 @@ def outbound(message_sid: str) -> str:
 def outbox_progress(batch_id: str) -> str:
     """How many texts of one ordered batch have gone out, so a retry resumes, never repeats."""
     return f"{PREFIX}:outbox:{batch_id}"
-
-
-def escalations() -> str:
-    """Stream: every escalation requested (caller ref, reason, language, time)."""
-    return f"{PREFIX}:escalations"
 
 
 def sandbox_stream(ref: str) -> str:

@@ -201,6 +201,12 @@ class Desk:
             retry=PAGE_RETRY,
         )
 
+    def text_staff(self, name: str, text: str, *, batch: str) -> None:
+        """One text to a staff member from the helpline number, through the worker."""
+        with self.redis.pipeline() as pipe:
+            self._tell_staff(pipe, name, text, batch=batch)
+            pipe.execute()
+
     def _released(self, pipe: Pipeline, esc: Escalation) -> None:
         """A closed escalation no longer holds the caller's number longer than a conversation."""
         pipe.expire(keys.number(esc.ref), int(keys.NUMBER_MIN_TTL.total_seconds()))

@@ -8,7 +8,7 @@ Nothing here sends anything: the edges act on the Step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from helpline.escalation.model import Escalation, EscalationState
@@ -67,7 +67,8 @@ def drive(escalation: Escalation, on_call: OnCall, now: datetime) -> Step | None
     if escalation.state is EscalationState.OPENING:
         if not on_call.names or on_call.repeat < 1:
             return _final(escalation, on_call, now)
-        started = escalation.moved(state=EscalationState.PAGING, ladder=on_call.names)
+        # `replace`, not `moved`: _page bumps the version, once per transition.
+        started = replace(escalation, state=EscalationState.PAGING, ladder=on_call.names)
         return _page(started, 0, 0, on_call, now)
     step, round_ = escalation.step + 1, escalation.round
     if step >= len(escalation.ladder):

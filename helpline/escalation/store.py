@@ -66,15 +66,14 @@ class EscalationStore:
         return int(raw) if raw else None
 
     def due_ids(self, now: datetime) -> list[int]:
-        return [
-            int(i) for i in self.redis.zrangebyscore(keys.escalations_due(), "-inf", epoch(now))
-        ]
+        due: Any = self.redis.zrangebyscore(keys.escalations_due(), "-inf", epoch(now))
+        return [int(i) for i in due]
 
     def open_ids(self) -> list[int]:
         return sorted(int(i) for i in self.redis.smembers(keys.escalations_open()))
 
     def pages(self, esc_id: int) -> dict[str, PageRecord]:
-        raw = self.redis.hgetall(keys.escalation_pages(esc_id))
+        raw: Any = self.redis.hgetall(keys.escalation_pages(esc_id))
         return {k.decode(): PageRecord.from_json(v) for k, v in raw.items()}
 
     def conversation(self, esc_id: int, *, last: int = 50) -> list[dict[str, str]]:

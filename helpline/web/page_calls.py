@@ -99,6 +99,8 @@ def _answer(runtime: Runtime, esc_id: int, page: str, digits: str) -> str:
     reply = runtime.desk.take(staff, runtime.desk.staff_ref(staff.phone), esc_id)
     esc = runtime.desk.store.get(esc_id)
     if esc is not None and esc.holder == staff.name:
+        # The same confirmation a `12a` text gets (with the caller's words so far), by text.
+        runtime.desk.text_staff(staff.name, reply, batch=f"voice-take-{esc_id}")
         return (
             f"You have escalation {' '.join(esc.code)}. The caller's texts will come to your "
             "phone from the helpline number; answer them by text. Goodbye."

@@ -12,6 +12,7 @@ from helpline import keys
 from helpline.delivery import record_status
 from helpline.errors import BadWebhook, SignatureInvalid
 from helpline.runtime import Runtime
+from helpline.store import as_text
 from helpline.telephony.twiml import empty_response
 from helpline.web.webhooks import required, signature_checker, twilio_form
 
@@ -63,6 +64,6 @@ UNDELIVERED = frozenset({"undelivered", "failed"})
 
 def _page_undelivered(runtime: Runtime, sid: str) -> None:
     """A page Twilio could not deliver moves the ladder to the next person at once."""
-    esc, page = runtime.redis.hmget(keys.outbound(sid), "esc", "page")
+    esc, page = (as_text(v) for v in runtime.redis.hmget(keys.outbound(sid), "esc", "page"))
     if esc and page:
-        runtime.desk.page_failed(int(esc), page.decode(), "undelivered")
+        runtime.desk.page_failed(int(esc), page, "undelivered")

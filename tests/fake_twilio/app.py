@@ -14,6 +14,7 @@ on Twilio's error pages.
 from __future__ import annotations
 
 import asyncio
+import time
 import base64
 import binascii
 import email.utils
@@ -178,6 +179,7 @@ def create_message(state: FakeState, req: Incoming) -> tuple[int, dict[str, Any]
         validity_period=validity,
         status_callback=req.first("StatusCallback"),
         form=req.form,
+        received_at=req.received_at,
     )
     with state.lock:
         state.messages[sid] = message
@@ -336,12 +338,14 @@ def endpoint(state: FakeState, handler: Handler) -> Callable[[Request], Awaitabl
     """Wrap a handler with what every Twilio endpoint does: auth, faults, recording."""
 
     async def run(request: Request) -> Response:
+        received_at = time.time()
         form = tuple((k, v) for k, v in (await request.form()).multi_items() if isinstance(v, str))
         req = Incoming(
             account=request.path_params["AccountSid"],
             form=form,
             sid=request.path_params.get("Sid"),
             query=tuple(request.query_params.multi_items()),
+            received_at=received_at,
         )
         try:
             check_credentials(state, request.headers.get("authorization"), req.account)

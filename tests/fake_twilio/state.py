@@ -49,6 +49,8 @@ class RecordedMessage:
     status_callback: str | None
     validity_period: int | None
     form: Pairs
+    received_at: float = 0.0
+    """time.time() when the request arrived: benchmarks measure latency up to here."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,7 @@ class Incoming:
     sid: str | None
     form: Pairs
     query: Pairs
+    received_at: float = 0.0
 
     def first(self, key: str, *, query: bool = False) -> str | None:
         return next((v for k, v in (self.query if query else self.form) if k == key), None)
