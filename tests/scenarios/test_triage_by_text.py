@@ -127,11 +127,13 @@ def test_three_unclear_replies_offer_a_person_and_yes_escalates(
     assert replies[1][0].startswith("Please reply 1 if this is for you")
     assert replies[3][0].startswith("Sorry, I'm having trouble understanding.")
     reply = phone.text("yes")
-    assert reply.texts[0].startswith("To talk with someone now, call 1-800-662-4357.")
+    assert reply.texts[0].startswith("OK. We're contacting a person from our team")
+    assert "1-800-662-4357" in reply.texts[0]
     run_jobs(runtime)
-    entries: Any = runtime.redis.xrange("helpline:escalations")
-    assert len(entries) == 1
-    fields = {k.decode(): v.decode() for k, v in entries[0][1].items()}
-    assert fields["reason"] == "asked_for_person"
-    assert fields["ref"] == runtime.conversations.ref(phone.number)
-    assert phone.number not in str(entries)
+    esc = runtime.desk.store.get(1)
+    assert esc is not None
+    assert esc.reason == "asked_for_person"
+    assert esc.ref == runtime.conversations.ref(phone.number)
+    audit = runtime.desk.store.audit()
+    assert [entry["event"] for entry in audit][:1] == ["opened"]
+    assert phone.number not in str(audit) and phone.number[2:] not in str(audit)
