@@ -319,7 +319,9 @@ def collect(
     figures.lost_baseline = len(baseline_started) - len(figures.baseline)
 
 
-async def measure(args: argparse.Namespace, helpline: Helpline, fake: FakeTwilio, url: str) -> Figures:
+async def measure(
+    args: argparse.Namespace, helpline: Helpline, fake: FakeTwilio, url: str
+) -> Figures:
     figures = Figures()
     connection = redis.Redis.from_url(url)
     queue = Queue(URGENT_QUEUE, connection=connection, serializer=JSONSerializer)

@@ -31,6 +31,7 @@ OUTBOX_PROGRESS_TTL = timedelta(days=1)
 SANDBOX_STREAM_MAX = 500
 """Messages kept per sandbox phone."""
 
+
 def session(ref: str) -> str:
     return f"{PREFIX}:session:{ref}"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 import redis
@@ -24,6 +25,7 @@ BODIES = [
     "2",
     "cut down",
     "online",
+    "yes",
     "HELP",
     "banana",
     "STOP",
@@ -62,6 +64,69 @@ def test_a_whole_conversation_leaves_no_number_or_body_in_logs_or_keys(
         assert digits[-10:].encode() not in key
     # the check itself can fail: the number is really in the test's traffic
     assert any(digits[-10:] in m.to for m in fake_twilio.messages())
+
+
+STAFF = "+15550100001"
+ROSTER = f"""\
+timezone: America/New_York
+ack_timeout: 1m
+repeat: 1
+final: crisis_line
+staff:
+  - name: Dana
+    phone: "{STAFF}"
+    languages: [en]
+"""
+CRISIS_BODIES = ["Jordan here i want to kill myself", "the bridge on fifth street"]
+STAFF_BODY = "Jordan, I am Dana from the helpline, are you near the bridge now"
+
+
+@pytest.fixture
+def oncall(flows_dir: Path) -> None:
+    """Dana on call; listed before `phone` so it is written before the runtime reads it."""
+    (flows_dir / "oncall.yaml").write_text(ROSTER)
+
+
+def test_an_escalation_leaves_no_number_or_body_in_logs_keys_or_the_audit(
+    oncall: None,
+    phone: Phone,
+    runtime: Runtime,
+    fake_twilio: FakeTwilio,
+    redis_client: redis.Redis,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    staff = Phone(phone.app_url, phone.token, STAFF)
+    phone.text(CRISIS_BODIES[0])
+    run_jobs(runtime)
+    assert staff.text("1a").texts[0].startswith("You have #1")
+    phone.text(CRISIS_BODIES[1])
+    staff.text(STAFF_BODY)
+    run_jobs(runtime)
+    staff.text("1c")
+    run_jobs(runtime)
+    # The relay really happened, so the checks below can fail.
+    assert any(m.body == STAFF_BODY and m.to == phone.number for m in fake_twilio.messages())
+    assert any(CRISIS_BODIES[1] in (m.body or "") for m in fake_twilio.messages(to=STAFF))
+    numbers = [phone.number.lstrip("+")[-10:], STAFF.lstrip("+")[-10:]]
+    words = ["Jordan", "kill myself", "bridge"]
+    lines = [JsonFormatter().format(record) for record in caplog.records]
+    assert len(lines) > 10
+    leaks = [
+        line
+        for line in lines
+        if any(n in line for n in numbers) or any(w.lower() in line.lower() for w in words)
+    ]
+    assert leaks == []
+    for key in redis_client.scan_iter("*"):
+        assert not any(n.encode() in key for n in numbers), key
+    audit = str(runtime.desk.store.audit())
+    assert "taken" in audit
+    assert "closed" in audit
+    assert not any(n in audit for n in numbers)
+    assert not any(w.lower() in audit.lower() for w in words)
 
 
 def test_contact_refs_are_keyed_and_stable() -> None:

@@ -8,7 +8,7 @@ import sys
 import redis
 import typer
 
-from helpline.cli import flows, meetings, run
+from helpline.cli import flows, meetings, oncall, run
 from helpline.errors import FlowProblems, HelplineError
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.command()(run.worker)
 app.command()(run.dev)
 app.add_typer(flows.app, name="flows")
 app.add_typer(meetings.app, name="meetings")
+app.add_typer(oncall.app, name="oncall")
 
 
 def main() -> None:

@@ -11,9 +11,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from helpline.cli.oncall import roster_path, roster_problems
 from helpline.engine.definition import Flow
-from helpline.errors import ConfigError
-from helpline.flowfiles.catalog import FlowSet, check_paths, load_flow_set
+from helpline.errors import ConfigError, FlowDefinitionError
+from helpline.flowfiles.catalog import ONCALL_FILE, FlowSet, check_paths, load_flow_set
 from helpline.flowfiles.graph import mermaid
 from helpline.programs.compose import format_phone_for_text
 from helpline.settings import DEFAULT_CRISIS_LINE, DEFAULT_HELPLINE_NAME
@@ -43,8 +44,14 @@ def _folder() -> Path:
 def check(
     paths: Annotated[list[Path] | None, typer.Argument(help="Flow files or folders.")] = None,
 ) -> None:
-    """Validate flow files; exit 1 with `file:line: message` for each error."""
-    errors, warnings = check_paths(paths or [_folder()], _constants())
+    """Validate flow files, and the on-call roster; exit 1 with `file:line: message` for each."""
+    rosters, flow_paths = _rosters(paths or [_folder()])
+    errors, warnings = check_paths(flow_paths, _constants()) if flow_paths else ([], [])
+    for roster in rosters:
+        if roster.is_file():
+            errors += roster_problems(roster)
+        else:
+            warnings.append(FlowDefinitionError(NO_ROSTER, path=roster))
     for warning in warnings:
         err.print(f"{warning}  [yellow](warning)[/yellow]", markup=True)
     for error in errors:
@@ -52,7 +59,27 @@ def check(
     if errors:
         print(f"{len(errors)} error(s), {len(warnings)} warning(s)", file=sys.stderr)
         raise typer.Exit(1)
-    print(f"ok: {', '.join(str(p) for p in paths or [_folder()])} ({len(warnings)} warning(s))")
+    checked = [str(p) for p in flow_paths] + [f"roster {r}" for r in rosters if r.is_file()]
+    print(f"ok: {', '.join(checked)} ({len(warnings)} warning(s))")
+
+
+NO_ROSTER = "no roster file: nobody is on call, escalations go straight to the final step"
+
+
+def _rosters(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """The roster files to check (`oncall.yaml` in a folder, HELPLINE_ONCALL), and the rest."""
+    configured = os.environ.get("HELPLINE_ONCALL", "").strip()
+    rosters = [roster_path()] if configured else []
+    others = []
+    for path in paths:
+        if path.is_dir() and (path / ONCALL_FILE).is_file():
+            rosters.append(path / ONCALL_FILE)
+        if path.name == ONCALL_FILE or (configured and path == Path(configured)):
+            rosters.append(path)  # not a flow: check_paths would read it as one
+        else:
+            others.append(path)
+    unique = {roster.resolve(): roster for roster in reversed(rosters)}
+    return list(reversed(unique.values())), others
 
 
 def _load(flow: str) -> tuple[FlowSet, Flow]:

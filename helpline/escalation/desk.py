@@ -204,6 +204,7 @@ class Desk:
     def text_staff(self, name: str, text: str, *, batch: str) -> None:
         """One text to a staff member from the helpline number, through the worker."""
         with self.redis.pipeline() as pipe:
+            pipe.multi()  # rq's enqueue on a pipeline expects MULTI already begun
             self._tell_staff(pipe, name, text, batch=batch)
             pipe.execute()
 
@@ -329,6 +330,7 @@ class Desk:
             return [staff_texts.not_talking()]
         now = self.clock()
         with self.redis.pipeline() as pipe:
+            pipe.multi()  # rq's enqueue on a pipeline expects MULTI already begun
             self.store.note(pipe, esc.id, staff.name, body, now)
             send_texts_later(
                 self.queue, pipe, esc.ref, [body], batch=job_id("relay", esc.id, now.timestamp())

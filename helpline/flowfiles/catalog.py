@@ -1,8 +1,10 @@
 """The folder of flows, loaded whole and checked, and reloaded when operators edit it.
 
-`flows/` holds the flow files (`*.yaml`) and, beside them, three data files
-that are not flows: `messages.yaml` (what the helpline says whatever the flow),
-`programs.yaml` (the program catalogue) and `oncall.yaml` (the roster).
+`flows/` holds the flow files (`*.yaml`) and, beside them, data files that
+are not flows: `messages.yaml` (what the helpline says whatever the flow),
+`programs.yaml` (the program catalogue), `oncall.yaml` (the roster),
+`meeting-sources.yaml` (the meeting feeds) and, optionally, `crisis.yaml`
+(crisis phrases added to the built-in list).
 A set loads only if every file is valid; a reload that finds a broken file
 keeps serving the last valid set and reports the problems.
 """
@@ -18,8 +20,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from helpline.engine.definition import Channel, Flow
+from helpline.engine.safety import BUILT_IN, CrisisPhrases
 from helpline.errors import FlowDefinitionError, FlowProblems
 from helpline.flowfiles.build import Built, Messages, build_flow, build_messages
+from helpline.flowfiles.crisis import load_crisis
 from helpline.flowfiles.yaml_loader import load_yaml_file
 from helpline.programs.catalogue import Catalogue, load_catalogue
 
@@ -31,7 +35,9 @@ MESSAGES_FILE = "messages.yaml"
 PROGRAMS_FILE = "programs.yaml"
 ONCALL_FILE = "oncall.yaml"
 SOURCES_FILE = "meeting-sources.yaml"
-DATA_FILES = frozenset({MESSAGES_FILE, PROGRAMS_FILE, ONCALL_FILE, SOURCES_FILE})
+CRISIS_FILE = "crisis.yaml"
+"""Optional: without it the built-in crisis phrases are used alone."""
+DATA_FILES = frozenset({MESSAGES_FILE, PROGRAMS_FILE, ONCALL_FILE, SOURCES_FILE, CRISIS_FILE})
 """Files in the flows folder that are not flows."""
 
 RELOAD_CHECK_SECONDS = 2.0
@@ -47,6 +53,8 @@ class FlowSet:
     messages: Messages
     programs: Catalogue
     warnings: tuple[FlowDefinitionError, ...]
+    crisis: CrisisPhrases = BUILT_IN
+    """The safety pre-router's phrases: the built-in list plus `crisis.yaml`'s additions."""
 
     def entry(self, channel: Channel) -> Flow:
         """The flow a new conversation on `channel` starts in."""
@@ -71,6 +79,7 @@ def load_flow_set(folder: Path, constants: Mapping[str, str]) -> FlowSet:
     programs = _data_file(folder / PROGRAMS_FILE, load_catalogue, errors)
     if programs is not None and (folder / SOURCES_FILE).is_file():
         _check_sources(folder / SOURCES_FILE, frozenset(programs.programs), errors)
+    crisis = _crisis_phrases(folder / CRISIS_FILE, errors)
     built: dict[str, Built] = {}
     warnings: list[FlowDefinitionError] = list(messages.warnings) if messages else []
     if messages is not None:
@@ -84,12 +93,24 @@ def load_flow_set(folder: Path, constants: Mapping[str, str]) -> FlowSet:
             errors += result.errors
             warnings += result.warnings
     entries = _entries(folder, built, errors)
-    if errors or messages is None or programs is None:
+    if errors or messages is None or programs is None or crisis is None:
         raise FlowProblems(errors)
     flows = {name: b.flow for name, b in built.items() if b.flow is not None}
     return FlowSet(
-        flows=flows, entries=entries, messages=messages, programs=programs, warnings=tuple(warnings)
+        flows=flows,
+        entries=entries,
+        messages=messages,
+        programs=programs,
+        warnings=tuple(warnings),
+        crisis=crisis,
     )
+
+
+def _crisis_phrases(path: Path, errors: list[FlowDefinitionError]) -> CrisisPhrases | None:
+    """The built-in crisis phrases plus the file's; the built-ins alone when there is no file."""
+    if not path.is_file():
+        return BUILT_IN
+    return _data_file(path, load_crisis, errors)
 
 
 def _check_sources(path: Path, programs: frozenset[str], errors: list[FlowDefinitionError]) -> None:
@@ -175,6 +196,8 @@ def check_paths(
             warnings += messages.warnings
         if path.name == PROGRAMS_FILE:
             _data_file(path, load_catalogue, errors)
+        elif path.name == CRISIS_FILE:
+            _data_file(path, load_crisis, errors)
         elif messages is not None and path.name != MESSAGES_FILE:
             try:
                 result = build_flow(load_yaml_file(path), messages, constants)

@@ -33,9 +33,9 @@ class RosterCatalog:
         self._lock = threading.Lock()
         self._stamp = _stamp(self.path)
         self._current: Roster | None = None
-        if self._stamp is None:
-            self._say_missing()
-        else:
+        # A missing file is said on first use, not here: start-up errors come first, alone.
+        self._missing_said = False
+        if self._stamp is not None:
             self._current = load_roster(self.path)  # an invalid roster stops start-up
         self._checked_at = time.monotonic()
 
@@ -46,6 +46,8 @@ class RosterCatalog:
     def refresh(self) -> Roster | None:
         """Reload when the file changed; on a broken edit keep the last valid roster."""
         now = time.monotonic()
+        if self._stamp is None and not self._missing_said:
+            self._say_missing()
         if now - self._checked_at < self.check_every:
             return self._current
         with self._lock:
@@ -56,6 +58,7 @@ class RosterCatalog:
             self._stamp = stamp
             if stamp is None:
                 self._current, self.last_error = None, None
+                self._missing_said = False
                 self._say_missing()
                 return None
             try:
@@ -75,7 +78,8 @@ class RosterCatalog:
             return self._current
 
     def _say_missing(self) -> None:
-        # Called only when the file goes missing (or is missing at start): once per absence.
+        # Once per absence: when the file goes missing, or on first use when it never was there.
+        self._missing_said = True
         log.warning(
             "no on-call roster file: nobody is on call, escalations go to the final step",
             extra={"path": str(self.path)},

@@ -9,7 +9,9 @@ worked out in schedule.py.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -17,11 +19,12 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
 from helpline.durations import format_duration, parse_duration
-from helpline.errors import ConfigError, FlowDefinitionError, FlowProblems
+from helpline.errors import FlowDefinitionError, FlowProblems
 from helpline.flowfiles.schema_errors import problems_from_validation
 from helpline.flowfiles.yaml_loader import YamlDocument, load_yaml_file
 from helpline.oncall.schedule import (
@@ -36,7 +39,6 @@ from helpline.oncall.schedule import (
     on_call,
 )
 from helpline.programs.catalogue import LanguageCode
-from helpline.settings import e164
 
 MIN_ACK_TIMEOUT = timedelta(seconds=10)
 """Less than this and a phone cannot even ring before the ladder moves on."""
@@ -46,10 +48,15 @@ MAX_REPEAT = 10
 MAX_STAFF = 200
 MAX_NAME_CHARS = 40
 MAX_EVERY_DAYS = 365
+MAX_NAMES_LISTED = 8
+"""An unknown name's message lists the staff names when there are no more than this."""
 FINAL_STEPS = ("crisis_line",)
 """What happens when nobody acknowledges; the 24/7 line is the only one so far."""
 DEFAULT_LANGUAGES = ("en",)
 EXAMPLE_PHONE = "+15550100001"
+PHONE_REGION = "US"
+"""Numbers written without a country code are read as this country's, as settings.e164 does."""
+_IS_POSSIBLE = phonenumbers.ValidationResult.IS_POSSIBLE
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """In `date.weekday()` order."""
@@ -71,7 +78,13 @@ class Staff:
     """Paged by a phone call as well as by SMS."""
 
     def speaks(self, language: str) -> bool:
-        return language in self.languages
+        """Whether they speak `language`: `es`, or a regional form like `es-MX`."""
+        return base_language(language) in self.languages
+
+
+def base_language(language: str) -> str:
+    """`es-MX`, `es_mx` and ` ES ` → `es`: staff list two-letter codes."""
+    return re.split(r"[-_]", language.strip().lower())[0]
 
 
 @dataclass(frozen=True)
@@ -114,11 +127,13 @@ class Roster:
         people = self.on_call(at)
         if not language:
             return people
-        wanted = re.split(r"[-_]", language.strip().lower())[0]  # es-MX → es
-        return [p for p in people if p.speaks(wanted)] + [p for p in people if not p.speaks(wanted)]
+        first = [p for p in people if p.speaks(language)]
+        return first + [p for p in people if not p.speaks(language)]
 
     def by_phone(self, phone: str) -> Staff | None:
-        return next((person for person in self.staff if person.phone == phone), None)
+        """The person with this number; any way of writing it that normalises the same."""
+        wanted = phone if phone.startswith("+") and phone[1:].isdigit() else _normal_phone(phone)
+        return next((person for person in self.staff if person.phone == wanted), None)
 
     def by_name(self, name: str) -> Staff | None:
         # Names are unique regardless of case (the loader checks), so case need not match.
@@ -133,8 +148,14 @@ def _custom(kind: str, message: str, **context: Any) -> PydanticCustomError:
     return PydanticCustomError(kind, message, context)
 
 
+NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+"""Names that load but are no place's time: the machine's own zone, or none at all."""
+
+
 def _zone(name: str) -> str:
     try:
+        if name in NOT_ZONES or name.startswith(("posix/", "right/")):
+            raise ValueError(name)
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise _custom(
@@ -355,24 +376,33 @@ def load_roster(path: Path) -> Roster:
         raise FlowProblems(
             [doc.error("the roster must be a mapping: timezone, ack_timeout, repeat, final, staff")]
         )
-    problems = _check_staff(doc)  # on the raw entries, so they show beside any schema error
+    # On the raw entries, so they show beside any schema error.
+    problems = _check_staff(doc) + _check_names(doc)
     parsed: RosterDoc | None = None
     try:
         parsed = RosterDoc.model_validate(doc.data)
     except ValidationError as exc:
         problems = problems_from_validation(doc, exc) + problems
     else:
-        problems += _check_references(doc, parsed)
+        problems += _check_rules(doc, parsed)
     if problems or parsed is None:
         raise FlowProblems(_sorted_unique(problems))
     return _build(doc, parsed)
 
 
 def _normal_phone(value: str) -> str | None:
+    """`value` in E.164 form, or None when it cannot be a whole phone number.
+
+    A number that is possible only as a local number (555-0102, without its area
+    code) is refused: E.164 would make it +15550102, which rings nobody.
+    """
     try:
-        return e164(value, "phone")
-    except ConfigError:
+        parsed = phonenumbers.parse(value, PHONE_REGION)
+    except phonenumbers.NumberParseException:
         return None
+    if phonenumbers.is_possible_number_with_reason(parsed) != _IS_POSSIBLE:
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _check_staff(doc: YamlDocument) -> list[FlowDefinitionError]:
@@ -386,10 +416,10 @@ def _check_staff(doc: YamlDocument) -> list[FlowDefinitionError]:
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
             continue
-        name = entry.get("name")
-        label = f"staff.{i} ({name.strip()})" if isinstance(name, str) else f"staff.{i}"
-        if isinstance(name, str) and name.strip():
-            key = name.strip().casefold()
+        name = _raw_name(entry)
+        label = f"staff.{i} ({name})" if name else f"staff.{i}"
+        if name:
+            key = name.casefold()
             if key in names:
                 problems.append(
                     doc.error(
@@ -422,33 +452,83 @@ def _check_staff(doc: YamlDocument) -> list[FlowDefinitionError]:
     return problems
 
 
-def _check_references(doc: YamlDocument, parsed: RosterDoc) -> list[FlowDefinitionError]:
-    """Names that are not staff, windows half given, and overrides that make no sense."""
-    known = {person.name for person in parsed.staff}
-    listed = ", ".join(person.name for person in parsed.staff)
+def _check_names(doc: YamlDocument) -> list[FlowDefinitionError]:
+    """Shifts, rotations and overrides that name someone not in staff.
+
+    On the raw entries, like _check_staff, so a misspelt name is reported even
+    when another part of the file has a schema error.
+    """
+    entries = doc.data.get("staff")
+    if not isinstance(entries, list):
+        return []
+    known = [_raw_name(entry) for entry in entries]
+    if None in known:
+        return []  # an entry without a usable name is reported already; do not guess
+    names = [name for name in known if name is not None]
     problems = []
-
-    def check_name(name: str | None, loc: tuple[str | int, ...]) -> None:
-        if name is not None and name not in known:
+    for loc, value in _references(doc.data):
+        name = value.strip() if isinstance(value, str) else ""
+        if name and name not in names:
             where = ".".join(str(part) for part in loc)
-            problems.append(doc.error(f"{where}: '{name}' is not in staff ({listed})", loc))
+            problems.append(doc.error(f"{where}: {_not_in_staff(name, names)}", loc))
+    return problems
 
-    for i, shift in enumerate(parsed.shifts):
-        for j, name in enumerate(shift.staff):
-            check_name(name, ("shifts", i, "staff", j))
-    rotation_names: dict[str, int] = {}
-    for i, rotation in enumerate(parsed.rotations):
-        for j, name in enumerate(rotation.staff):
-            check_name(name, ("rotations", i, "staff", j))
-        if rotation.name in rotation_names:
+
+def _raw_name(entry: Any) -> str | None:
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return name.strip() if isinstance(name, str) and name.strip() else None
+
+
+def _references(data: dict[Any, Any]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every place a staff name is written outside staff:, with its location."""
+    for section in LAYER_SECTIONS:
+        for i, entry in _entries(data, section):
+            names = entry.get("staff")
+            for j, name in enumerate(names if isinstance(names, list) else []):
+                yield (section, i, "staff", j), name
+    for i, entry in _entries(data, "overrides"):
+        for key in ("staff", "replaces"):
+            if key in entry:
+                yield ("overrides", i, key), entry[key]
+
+
+def _entries(data: dict[Any, Any], section: str) -> Iterator[tuple[int, dict[Any, Any]]]:
+    entries = data.get(section)
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        if isinstance(entry, dict):
+            yield i, entry
+
+
+def _not_in_staff(name: str, names: list[str]) -> str:
+    same_but_case = [known for known in names if known.casefold() == name.casefold()]
+    close = same_but_case or difflib.get_close_matches(name, names, n=1)
+    if close:
+        return f"'{name}' is not in staff; did you mean '{close[0]}'?"
+    if len(names) <= MAX_NAMES_LISTED:
+        return f"'{name}' is not in staff ({', '.join(names)})"
+    return f"'{name}' is not in staff"
+
+
+def _check_rules(doc: YamlDocument, parsed: RosterDoc) -> list[FlowDefinitionError]:
+    """What the schema alone cannot say: rotations and overrides that make no sense."""
+    return _check_rotations(doc, parsed.rotations) + _check_overrides(
+        doc, parsed.overrides, ZoneInfo(parsed.timezone)
+    )
+
+
+def _check_rotations(doc: YamlDocument, rotations: list[RotationDoc]) -> list[FlowDefinitionError]:
+    problems = []
+    seen: dict[str, int] = {}
+    for i, rotation in enumerate(rotations):
+        if rotation.name in seen:
             problems.append(
                 doc.error(
                     f"rotations.{i}: the name '{rotation.name}' is already used by "
-                    f"rotations.{rotation_names[rotation.name]}",
+                    f"rotations.{seen[rotation.name]}",
                     ("rotations", i, "name"),
                 )
             )
-        rotation_names.setdefault(rotation.name, i)
+        seen.setdefault(rotation.name, i)
         if (rotation.start_time is None) != (rotation.end_time is None):
             given = "start_time" if rotation.end_time is None else "end_time"
             problems.append(
@@ -457,10 +537,14 @@ def _check_references(doc: YamlDocument, parsed: RosterDoc) -> list[FlowDefiniti
                     ("rotations", i, given),
                 )
             )
-    zone = ZoneInfo(parsed.timezone)
-    for i, override in enumerate(parsed.overrides):
-        check_name(override.staff, ("overrides", i, "staff"))
-        check_name(override.replaces, ("overrides", i, "replaces"))
+    return problems
+
+
+def _check_overrides(
+    doc: YamlDocument, overrides: list[OverrideDoc], zone: ZoneInfo
+) -> list[FlowDefinitionError]:
+    problems = []
+    for i, override in enumerate(overrides):
         if override.off and override.replaces is not None:
             problems.append(
                 doc.error(
@@ -487,7 +571,7 @@ def _build(doc: YamlDocument, parsed: RosterDoc) -> Roster:
     staff = tuple(
         Staff(
             name=entry.name,
-            phone=e164(entry.phone, "phone"),  # checked by _check_staff
+            phone=_normal_phone(entry.phone) or entry.phone,  # checked by _check_staff
             languages=tuple(entry.languages),
             voice=entry.voice,
         )

@@ -58,7 +58,7 @@ def test_unknown_flow_is_one_clear_line() -> None:
 
 def test_simulate_talks_like_a_phone() -> None:
     result = helpline(
-        "flows", "simulate", "triage", "--lang", "es", stdin="hola\n1\n1\n2\n2\n2\n/quit\n"
+        "flows", "simulate", "triage", "--lang", "es", stdin="hola\n1\n1\n2\n2\n2\nsi\n/quit\n"
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -79,7 +79,7 @@ def test_simulate_timeout_and_stop() -> None:
 def test_simulate_sends_meetings_and_answers_more() -> None:
     # The simulator has no meeting directory: it answers as an empty one would, and MORE
     # after the end is answered too, not a crash.
-    result = helpline("flows", "simulate", "triage", stdin="hi\n1\n1\n1\n1\n2\nmore\n/quit\n")
+    result = helpline("flows", "simulate", "triage", stdin="hi\n1\n1\n1\n1\n2\n1\nmore\n/quit\n")
     assert result.returncode == 0, result.stderr
     assert "[worker: send_meetings]" in result.stdout
     assert "< I could not find meetings in our list for you right now." in result.stdout

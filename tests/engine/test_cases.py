@@ -20,11 +20,13 @@ from helpline.engine import (
     Sprint,
     TextReceived,
     TimedOut,
+    crisis,
     event_to_dict,
     resume,
 )
 from helpline.engine.actions import ACTION_TYPES
 from helpline.engine.cases import CASE_TESTS
+from helpline.engine.safety import BUILT_IN
 from helpline.errors import ResumeRejected
 from helpline.flowfiles.build import build_flow, build_messages
 from helpline.flowfiles.yaml_loader import load_yaml_file
@@ -65,8 +67,14 @@ def run_case(case: dict[str, Any]) -> list[dict[str, Any]]:
                 now = max(now, session.timeout_at)
             stale = 1 if kind == "stale_timeout" else 0
             resume_with = TimedOut(wait_id=session.wait_id - stale)
+        # The safety pre-router first, as Conversations runs it before any flow step.
+        hit = BUILT_IN.screen(str(value)) if kind == "text" else None
         try:
-            sprint: Sprint = resume(flow, session, resume_with, now, language=case.get("language"))
+            if hit is not None:
+                language = hit.language or (session.language if session else case.get("language"))
+                sprint: Sprint = crisis(flow, session, str(hit.kind), now, language=language)
+            else:
+                sprint = resume(flow, session, resume_with, now, language=case.get("language"))
         except ResumeRejected as exc:
             sprints.append({"rejected": str(exc)})
             continue

@@ -1,4 +1,4 @@
-"""The paging ladder, pure: one person at a time, `repeat` rounds, then everyone and the 24/7 line."""
+"""The paging ladder, pure: one at a time, `repeat` rounds, then everyone and the 24/7 line."""
 
 from __future__ import annotations
 

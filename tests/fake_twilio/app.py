@@ -14,10 +14,10 @@ on Twilio's error pages.
 from __future__ import annotations
 
 import asyncio
-import time
 import base64
 import binascii
 import email.utils
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace

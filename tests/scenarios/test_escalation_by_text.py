@@ -89,14 +89,18 @@ def test_english_crisis_words_get_the_safety_reply_inline_and_page_the_first_per
     assert reply.status == 200
     assert len(reply.texts) == 1
     text = reply.texts[0]
-    assert "911" in text and "988" in text
+    assert "911" in text
+    assert "988" in text
     assert "contacting a person" in text
     assert fake_twilio.messages(to=SAM) == []  # paging is the worker's job
     run_jobs(runtime)
     (page,) = bodies(fake_twilio, SAM)
-    assert "#1" in page and "suicide" in page
-    assert "…0123" in page and "English" in page
-    assert "1a" in page and "1c" in page
+    assert "#1" in page
+    assert "suicide" in page
+    assert "…0123" in page
+    assert "English" in page
+    assert "1a" in page
+    assert "1c" in page
     assert fake_twilio.messages(to=DANA) == []
     # Nothing more is promised to the caller until a person has answered.
     assert fake_twilio.messages(to=CALLER) == []
@@ -109,7 +113,9 @@ def test_spanish_crisis_words_reply_in_spanish_and_page_a_spanish_speaker_first(
 ) -> None:
     reply = phone.text("QUIERO MORIR")
     (text,) = reply.texts
-    assert "AYUDA" in text and "988" in text and "911" in text
+    assert "AYUDA" in text
+    assert "988" in text
+    assert "911" in text
     run_jobs(runtime)
     assert fake_twilio.messages(to=SAM) == []  # Sam is first on the roster but speaks no Spanish
     (page,) = bodies(fake_twilio, DANA)
@@ -170,9 +176,11 @@ def test_with_nobody_answering_the_ladder_walks_then_ends_at_the_24_7_line(
     assert len(bodies(fake_twilio, SAM)) == 2
     assert len(bodies(fake_twilio, DANA)) == 2
     (told,) = bodies(fake_twilio, CALLER)
-    assert CRISIS_LINE in told and "couldn't reach our team" in told
+    assert CRISIS_LINE in told
+    assert "couldn't reach our team" in told
     esc = runtime.desk.store.get(1)
-    assert esc is not None and esc.state is EscalationState.FINAL
+    assert esc is not None
+    assert esc.state is EscalationState.FINAL
     # Still takeable after the final step: a late answer still connects.
     clock.advance(timedelta(minutes=30))
     run_jobs(runtime, at=clock.now)
@@ -292,7 +300,8 @@ def test_taking_connects_staff_and_caller_through_the_helpline_number_both_ways(
     # Staff words after closing are not sent anywhere.
     assert sam.text("are you still there?").texts[0].startswith("You are not talking")
     events = audit_events(runtime)
-    assert events.count("taken") == 1 and events.count("closed") == 1
+    assert events.count("taken") == 1
+    assert events.count("closed") == 1
     assert_no_number_leaked(fake_twilio)
 
 
@@ -321,9 +330,11 @@ def test_two_staff_answering_at_once_one_wins(
         thread.join()
     winners = [n for n, texts in replies.items() if texts[0].startswith("You have #1")]
     losers = [n for n, texts in replies.items() if "already taken by" in texts[0]]
-    assert len(winners) == 1 and len(losers) == 1
+    assert len(winners) == 1
+    assert len(losers) == 1
     esc = runtime.desk.store.get(1)
-    assert esc is not None and esc.state is EscalationState.TAKEN
+    assert esc is not None
+    assert esc.state is EscalationState.TAKEN
     assert esc.holder == ("Sam" if winners == [SAM] else "Dana")
     assert audit_events(runtime).count("taken") == 1
     run_jobs(runtime, at=clock.now)
@@ -347,7 +358,8 @@ def test_a_caller_who_texts_stop_closes_the_escalation_and_staff_hear_it(
     assert "texted STOP" in bodies(fake_twilio, SAM)[-1]
     assert len(bodies(fake_twilio, CALLER)) == before
     esc = runtime.desk.store.get(1)
-    assert esc is not None and esc.state is EscalationState.CLOSED
+    assert esc is not None
+    assert esc.state is EscalationState.CLOSED
 
 
 # --- voice pages ---------------------------------------------------------------------------
@@ -367,18 +379,22 @@ def test_a_voice_page_reads_the_alert_and_pressing_1_takes_it(
     run_jobs(runtime)
     (call,) = fake_twilio.calls(to=SAM)
     assert call.from_ == HELPLINE_NUMBER
-    assert call.url is not None and call.url.startswith(f"{PUBLIC_URL}/twilio/page/call?")
-    assert SAM[2:] not in call.url and CALLER[2:] not in call.url
+    assert call.url is not None
+    assert call.url.startswith(f"{PUBLIC_URL}/twilio/page/call?")
+    assert SAM[2:] not in call.url
+    assert CALLER[2:] not in call.url
     sam = staff(SAM)
     path = call.url.removeprefix(PUBLIC_URL)
     answered = sam.post(path, [("CallSid", call.sid), ("CallStatus", "in-progress")])
     assert answered.status_code == 200
-    assert "<Gather" in answered.text and "Press 1 to take it" in answered.text
+    assert "<Gather" in answered.text
+    assert "Press 1 to take it" in answered.text
     action = path.replace("/twilio/page/call", "/twilio/page/answer")
     pressed = sam.post(action, [("CallSid", call.sid), ("Digits", "1")])
     assert "You have escalation 1" in pressed.text
     esc = runtime.desk.store.get(1)
-    assert esc is not None and esc.holder == "Sam"
+    assert esc is not None
+    assert esc.holder == "Sam"
     run_jobs(runtime)
     assert "is here now" in bodies(fake_twilio, CALLER)[-1]
     assert bodies(fake_twilio, SAM)[-1].startswith("You have #1")
@@ -451,10 +467,12 @@ def test_a_number_taken_off_the_roster_cannot_take_an_escalation(
         "This phone is not on the on-call roster now, so it can't take escalations."
     ]
     esc = runtime.desk.store.get(1)
-    assert esc is not None and esc.state is EscalationState.PAGING
+    assert esc is not None
+    assert esc.state is EscalationState.PAGING
     # A stranger texting a code is just a caller: the bot answers, nothing is taken.
     stranger = staff("+12065550199").text("1a")
-    assert stranger.texts and "Recovery Helpline" in stranger.texts[0]
+    assert stranger.texts
+    assert "Recovery Helpline" in stranger.texts[0]
 
 
 def test_a_broken_roster_edit_keeps_the_previous_roster_paging(

@@ -57,7 +57,7 @@ def meeting_blocks(text: str) -> list[str]:
 def test_in_person_triage_ends_with_the_next_meetings_and_more(
     phone: Phone, directory: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
-    for answer in ["hi", "1", "1", "1", "1", "1", "92660"]:
+    for answer in ["hi", "1", "1", "1", "1", "1", "92660", "yes"]:
         assert phone.text(answer).status == 200
     run_jobs(directory)
     sent = texts_to(fake_twilio, phone)
@@ -107,6 +107,8 @@ def test_an_unknown_zip_is_asked_again_then_online_meetings_are_sent(
     assert reply.texts[0].startswith("I couldn't find that ZIP code.")
     reply = phone.text("online")
     assert reply.texts[0].startswith("OK, I'll send online meetings")
+    assert reply.texts[1].startswith("One last question: are you safe right now?")
+    phone.text("1")
     run_jobs(directory)
     last = texts_to(fake_twilio, phone)[-1]
     assert last.startswith("Next online meetings:")
@@ -119,7 +121,7 @@ def test_an_unknown_zip_is_asked_again_then_online_meetings_are_sent(
 def test_spanish_online_caller_reads_meetings_in_spanish(
     phone: Phone, directory: Runtime, fake_twilio: FakeTwilio
 ) -> None:
-    for answer in ["Hola", "1", "1", "1", "1", "2"]:
+    for answer in ["Hola", "1", "1", "1", "1", "2", "si"]:
         phone.text(answer)
     run_jobs(directory)
     last = texts_to(fake_twilio, phone)[-1]

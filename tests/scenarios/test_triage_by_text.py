@@ -4,7 +4,6 @@ through the real twilio client to the fake Twilio."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from helpline.runtime import Runtime
 from tests.fake_twilio.server import FakeTwilio
@@ -31,7 +30,7 @@ def answer_all(phone: Phone, answers: list[str]) -> list[list[str]]:
 def test_english_triage_from_first_text_to_program_texts(
     phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio
 ) -> None:
-    replies = answer_all(phone, ["hi", "1", "1", "2", "2", "2"])
+    replies = answer_all(phone, ["hi", "1", "1", "2", "2", "2", "1"])
     welcome = replies[0][0]
     assert welcome.startswith("Hi, you've reached Recovery Helpline.")
     assert "Reply STOP to opt out" in welcome
@@ -40,7 +39,8 @@ def test_english_triage_from_first_text_to_program_texts(
     assert replies[2][0].startswith("What kind of support sounds right?")
     assert replies[3][0].startswith("What's your goal right now?")
     assert replies[4][0].startswith("Would you like meetings in person or online?")
-    assert replies[5][0].startswith("Thank you. Here are programs that could fit")
+    assert replies[5][0].startswith("One last question: are you safe right now?")
+    assert replies[6][0].startswith("Thank you. Here are programs that could fit")
     # Every inline text says how to reach a person.
     assert all(CRISIS_LINE in text for texts in replies for text in texts)
 
@@ -66,13 +66,14 @@ def test_english_triage_from_first_text_to_program_texts(
 def test_spanish_triage_for_a_family_member(
     phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio
 ) -> None:
-    replies = answer_all(phone, ["Hola", "2", "dos", "1", "en persona", "92660"])
+    replies = answer_all(phone, ["Hola", "2", "dos", "1", "en persona", "92660", "sí"])
     assert replies[0][0].startswith("Hola, se ha comunicado con Recovery Helpline.")
     assert "Responda STOP" in replies[0][0]
     assert replies[1][0].startswith("Gracias por preocuparse")  # family path
     assert replies[3][0].startswith("¿Prefiere reuniones en persona o en línea?")  # no goal
     assert replies[4][0].startswith("¿Cuál es su código postal")
-    assert replies[5][0].startswith("Gracias. Le envío programas")
+    assert replies[5][0].startswith("Una última pregunta: ¿está a salvo ahora?")
+    assert replies[6][0].startswith("Gracias. Le envío programas")
     run_jobs(runtime)
     everything = bodies(fake_twilio, phone.number)
     sent = everything[: next(i for i, b in enumerate(everything) if b.startswith("No encontré"))]
@@ -136,4 +137,5 @@ def test_three_unclear_replies_offer_a_person_and_yes_escalates(
     assert esc.ref == runtime.conversations.ref(phone.number)
     audit = runtime.desk.store.audit()
     assert [entry["event"] for entry in audit][:1] == ["opened"]
-    assert phone.number not in str(audit) and phone.number[2:] not in str(audit)
+    assert phone.number not in str(audit)
+    assert phone.number[2:] not in str(audit)

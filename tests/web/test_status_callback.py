@@ -13,7 +13,7 @@ from tests.support.worker import run_jobs
 
 
 def sent_after_triage(phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio) -> list[str]:
-    for answer in ("hi", "1", "1", "2", "2", "2"):
+    for answer in ("hi", "1", "1", "2", "2", "2", "1"):
         phone.text(answer)
     run_jobs(runtime)
     return [m.sid for m in fake_twilio.messages(to=phone.number)]
