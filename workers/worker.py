@@ -6,16 +6,22 @@ from rq import Queue, Worker
 from rq.serializers import JSONSerializer
 
 from helpline.escalation.sweeper import SweeperThread
-from helpline.queueing import QUEUES
+from helpline.queueing import QUEUES, URGENT_QUEUE
 from helpline.runtime import build_runtime, install
 from helpline.settings import Settings
 
 
-def run_worker(settings: Settings, *, burst: bool = False) -> bool:
-    """Run until stopped (or, with burst, until the queues are empty)."""
+def run_worker(settings: Settings, *, burst: bool = False, urgent_only: bool = False) -> bool:
+    """Run until stopped (or, with burst, until the queues are empty).
+
+    A worker takes the urgent queue first, but a job already running is not
+    interrupted: `urgent_only` workers exist so that a page never waits behind
+    a batch of program texts.
+    """
     runtime = build_runtime(settings)
     install(runtime)
-    queues = [Queue(name, connection=runtime.redis, serializer=JSONSerializer) for name in QUEUES]
+    names = (URGENT_QUEUE,) if urgent_only else QUEUES
+    queues = [Queue(name, connection=runtime.redis, serializer=JSONSerializer) for name in names]
     worker = Worker(queues, connection=runtime.redis, serializer=JSONSerializer)
     # The sweeper re-drives overdue escalations even when their scheduled job was lost.
     sweeper = SweeperThread(runtime.desk, runtime.pager, runtime.urgent_queue)

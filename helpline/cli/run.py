@@ -51,13 +51,20 @@ def serve(
 
 def worker(
     burst: Annotated[bool, typer.Option(help="Quit when the queues are empty.")] = False,
+    urgent_only: Annotated[
+        bool,
+        typer.Option(
+            "--urgent-only",
+            help="Only pages and escalation steps: a worker no bulk job can keep busy.",
+        ),
+    ] = False,
 ) -> None:
-    """An RQ worker, with the scheduler, for all the helpline's queues."""
+    """An RQ worker, with the scheduler, for all the helpline's queues (urgent first)."""
     from workers.worker import run_worker
 
     settings = Settings.from_environ(sandbox_allowed=os.environ.get(SANDBOX_FLAG) == "1")
     setup_logging()
-    run_worker(settings, burst=burst)
+    run_worker(settings, burst=burst, urgent_only=urgent_only)
 
 
 def dev(

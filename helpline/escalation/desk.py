@@ -123,7 +123,11 @@ class Desk:
         )
         self.store.save(pipe, esc, "opened", now)
         pipe.expire(keys.number(ref), int(ESCALATION_NUMBER_TTL.total_seconds()), gt=True)
-        self._drive_later(pipe, esc, at=None)
+        # The first step is taken here, in the caller's transaction: the first page job is
+        # queued with the caller's reply, one job hop from Twilio (the speed that counts).
+        step = ladder.drive(esc, self.on_call(language, now), now)
+        if step is not None:
+            self._apply(pipe, step, now)
         log.warning("escalation opened", extra={"esc": esc.id, "ref": ref, "reason": reason})
         return esc.id
 

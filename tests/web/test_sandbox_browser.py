@@ -79,7 +79,8 @@ ENGLISH = [
     ("1", "What kind of support sounds right?"),
     ("2", "What's your goal right now?"),
     ("2", "Would you like meetings in person or online?"),
-    ("2", "Here are programs that could fit"),
+    ("2", "are you safe right now?"),
+    ("1", "Here are programs that could fit"),
 ]
 SPANISH = [
     ("hola", "Responda STOP"),
@@ -87,7 +88,8 @@ SPANISH = [
     ("1", "¿Qué tipo de apoyo prefiere?"),
     ("2", "¿Cuál es su meta?"),
     ("2", "¿Prefiere reuniones en persona o en línea?"),
-    ("2", "Le envío programas"),
+    ("2", "¿está a salvo ahora?"),
+    ("1", "Le envío programas"),
 ]
 
 
