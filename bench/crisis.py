@@ -1,11 +1,13 @@
 """Crisis-to-page benchmark (issue 4): how fast a crisis text pages the first person on call.
 
-    .venv/bin/python -m bench.crisis [--rate 100] [--probes 200] [--workers 2] [--json]
+    .venv/bin/python -m bench.crisis [--rate 100] [--probes 200] [--workers 2]
+        [--urgent-workers 1] [--json]
 
-Runs the helpline for real: a private redis-server, `helpline serve` and
-`helpline worker` processes, and the fake Twilio REST server. While a load of
-ordinary triage texts arrives at `--rate` a second (signed webhooks, callers
-walking through the questions, so workers also send program texts), crisis
+Runs the helpline for real: a private redis-server, `helpline serve`,
+`helpline worker` and `helpline worker --urgent-only` processes, and the fake
+Twilio REST server. While a load of ordinary triage texts arrives at `--rate` a
+second (signed webhooks, callers walking through the questions, so workers
+also send program texts), crisis
 texts arrive from new numbers at `--probe-rate` a second. Each is timed from
 just before its webhook is posted to the moment the page for it reaches the
 fake Twilio.

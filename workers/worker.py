@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
 from helpline.escalation.sweeper import SweeperThread
@@ -16,13 +16,16 @@ def run_worker(settings: Settings, *, burst: bool = False, urgent_only: bool = F
 
     A worker takes the urgent queue first, but a job already running is not
     interrupted: `urgent_only` workers exist so that a page never waits behind
-    a batch of program texts.
+    a batch of program texts. They run each job in their own process rather
+    than a fork of it: a fork per job costs more than a page itself under load,
+    and a crash mid-page is covered by the sweeper and the page's claim.
     """
     runtime = build_runtime(settings)
     install(runtime)
     names = (URGENT_QUEUE,) if urgent_only else QUEUES
     queues = [Queue(name, connection=runtime.redis, serializer=JSONSerializer) for name in names]
-    worker = Worker(queues, connection=runtime.redis, serializer=JSONSerializer)
+    kind = SimpleWorker if urgent_only else Worker
+    worker = kind(queues, connection=runtime.redis, serializer=JSONSerializer)
     # The sweeper re-drives overdue escalations even when their scheduled job was lost.
     sweeper = SweeperThread(runtime.desk, runtime.pager, runtime.urgent_queue)
     sweeper.start()

@@ -11,7 +11,7 @@ from typing import Any
 
 class EscalationState(StrEnum):
     OPENING = "opening"
-    """Recorded by the webhook; the first drive builds the ladder and pages."""
+    """A moment only: the webhook takes the first ladder step in the same transaction."""
     PAGING = "paging"
     """Walking the ladder: one person at a time, `ack_timeout` each."""
     FINAL = "final"
