@@ -108,6 +108,12 @@ class Flow:
     expire_after: timedelta
     constants: Mapping[str, str] = field(default_factory=dict)
     """Values every text may use, such as {helpline_name} and {crisis_line}."""
+    language_constants: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Per language, values that differ by language, such as {programs_for_self}."""
+
+    def values(self, language: str) -> dict[str, str]:
+        """What a text in `language` may use, before the session's own variables."""
+        return {**self.constants, **self.language_constants.get(language, {})}
 
     @property
     def default_language(self) -> str:

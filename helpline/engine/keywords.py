@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from helpline.engine.definition import Channel
 from helpline.engine.text import fold
 
 
@@ -58,6 +59,17 @@ _add(
 _add(Keyword.LANGUAGE, "english,ingles,in english", "en")
 _add(Keyword.LANGUAGE, "espanol,spanish,en espanol", "es")
 
+# On a call, keys and speech: 0 is a person at any prompt, and so is saying "person"
+# (no prompt on a call asks "in person or online?" by voice without a key for each).
+# Opt-out and MORE belong to texting: saying "stop" on a call opts nobody out.
+_VOICE_WORDS: dict[str, tuple[Keyword, str | None]] = {
+    k: v for k, v in _WORDS.items() if v[0] in (Keyword.PERSON, Keyword.LANGUAGE, Keyword.MENU)
+}
+for _phrase in ("0", "zero", "person", "a person", "operator", "representative", "someone"):
+    _VOICE_WORDS[fold(_phrase)] = (Keyword.PERSON, None)
+for _phrase in ("persona", "una persona", "operador", "operadora", "alguien", "cero"):
+    _VOICE_WORDS[fold(_phrase)] = (Keyword.PERSON, "es")
+
 OPT_IN_WORDS = frozenset({"start", "unstop", "yes"})
 """What ends an opt-out. YES counts only for someone opted out; otherwise it is an answer."""
 
@@ -69,9 +81,9 @@ class KeywordMatch:
     """The language the word implies (AYUDA is Spanish), or the one asked for."""
 
 
-def match_keyword(text: str) -> KeywordMatch | None:
-    """The keyword that is the whole message, if any."""
-    found = _WORDS.get(fold(text))
+def match_keyword(text: str, channel: Channel = Channel.SMS) -> KeywordMatch | None:
+    """The keyword that is the whole message (or the whole reply on a call), if any."""
+    found = (_VOICE_WORDS if channel is Channel.VOICE else _WORDS).get(fold(text))
     return KeywordMatch(*found) if found else None
 
 

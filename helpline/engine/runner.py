@@ -153,7 +153,7 @@ class _Sprint:
         if self.sprints > MAX_SPRINTS_PER_SESSION:
             self._fail(f"more than {MAX_SPRINTS_PER_SESSION} replies in one conversation")
             return
-        keyword = match_keyword(text)
+        keyword = match_keyword(text, self.flow.channel)
         if keyword is not None and keyword.keyword is Keyword.MORE:
             if self.live or self.previous is None:
                 keyword = None  # an answer to the question, or a first hello
@@ -303,7 +303,7 @@ class _Sprint:
         self.events.append(TextQueued(text=self._render(text)))
 
     def _render(self, text: Text) -> str:
-        return text.render(self.language, {**self.flow.constants, **self.variables})
+        return text.render(self.language, {**self.flow.values(self.language), **self.variables})
 
     def _set_language(self, language: str | None) -> None:
         if language in self.flow.languages and language != self.language:

@@ -2,6 +2,8 @@
 
 No expressions are evaluated: a placeholder is a bare name looked up in the
 session's variables or the flow's constants. `{{` and `}}` write a brace.
+One format exists, for calls: `{zip:digits}` spells a value out digit by digit
+("9 2 6 6 0"), so a voice reads a ZIP code back as digits, not as a number.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Mapping
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _FORMATTER = string.Formatter()
+FORMATS = ("digits",)
 
 
 class TemplateError(ValueError):
@@ -30,9 +33,10 @@ def placeholders(template: str) -> tuple[str, ...]:
     for _literal, field, spec, conversion in parsed:
         if field is None:
             continue
-        if not _NAME.match(field) or spec or conversion:
+        if not _NAME.match(field) or (spec and spec not in FORMATS) or conversion:
             raise TemplateError(
                 f"placeholder {{{field}}} must be a plain name like {{zip}}, lower case"
+                " (or {zip:digits} to spell it out)"
             )
         names.append(field)
     return tuple(names)
@@ -41,8 +45,9 @@ def placeholders(template: str) -> tuple[str, ...]:
 def render(template: str, values: Mapping[str, str]) -> str:
     """Fill placeholders; a name with no value yet renders as nothing."""
     out = []
-    for literal, field, _spec, _conv in _FORMATTER.parse(template):
+    for literal, field, spec, _conv in _FORMATTER.parse(template):
         out.append(literal)
         if field is not None:
-            out.append(values.get(field, ""))
+            value = values.get(field, "")
+            out.append(" ".join(value.replace(" ", "")) if spec == "digits" else value)
     return "".join(out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -163,6 +163,23 @@ def build_flow(doc: YamlDocument, messages: Messages, constants: Mapping[str, st
         nodes[name] = node
         errors += node_errors
     channel = Channel(parsed.channel)
+    system = messages.system
+    for field_name, text_doc in parsed.system:
+        if text_doc is None:
+            continue
+        text = Text(by_language=dict(text_doc))
+        for problem in check_text(
+            text,
+            ("system", field_name),
+            tuple(parsed.languages),
+            set(constants),
+            constants,
+            measure=channel is Channel.SMS and field_name != "unclear",
+        ):
+            located = _located(doc, problem)
+            if problem.severity is Severity.ERROR:
+                errors.append(located)
+        system = replace(system, **{field_name: text})
     default_expiry = (
         limits.SMS_SESSION_EXPIRES_AFTER
         if channel is Channel.SMS
@@ -175,7 +192,7 @@ def build_flow(doc: YamlDocument, messages: Messages, constants: Mapping[str, st
         languages=tuple(parsed.languages),
         start=parsed.start,
         nodes=nodes,
-        system=messages.system,
+        system=system,
         expire_after=parsed.expire_after or default_expiry,
         constants=dict(constants),
     )
@@ -224,6 +241,16 @@ def _node(
         if retry_doc is None and flow_doc.defaults.retry is not None:
             retry_doc = flow_doc.defaults.retry
             origins[(*at, "retry")] = ("defaults", "retry")
+    if (
+        wait_doc is not None
+        and flow_doc.channel == "sms"
+        and wait_doc.on_timeout is None
+        and wait_doc.remind is None
+    ):
+        where = origins.get((*at, "wait"), (*at, "wait"))
+        errors.append(
+            doc.error("a wait needs exactly one of on_timeout (a node) or remind (a text)", where)
+        )
     actions: list[Action] = []
     for i, raw in enumerate(node_doc.actions):
         try:

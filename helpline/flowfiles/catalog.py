@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -26,6 +26,7 @@ from helpline.flowfiles.build import Built, Messages, build_flow, build_messages
 from helpline.flowfiles.crisis import load_crisis
 from helpline.flowfiles.yaml_loader import load_yaml_file
 from helpline.programs.catalogue import Catalogue, load_catalogue
+from helpline.programs.spoken import SPOKEN_PLACEHOLDERS, spoken_constants
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,11 @@ def flow_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.yaml") if p.name not in DATA_FILES)
 
 
+def _with_late(constants: Mapping[str, str]) -> dict[str, str]:
+    """The constants plus the names filled in per language once the catalogue is loaded."""
+    return {**dict.fromkeys(SPOKEN_PLACEHOLDERS.values(), ""), **constants}
+
+
 def load_flow_set(folder: Path, constants: Mapping[str, str]) -> FlowSet:
     """Load and check the whole folder; raise FlowProblems listing every error."""
     errors: list[FlowDefinitionError] = []
@@ -85,7 +91,7 @@ def load_flow_set(folder: Path, constants: Mapping[str, str]) -> FlowSet:
     if messages is not None:
         for path in flow_files(folder):
             try:
-                result = build_flow(load_yaml_file(path), messages, constants)
+                result = build_flow(load_yaml_file(path), messages, _with_late(constants))
             except FlowDefinitionError as exc:  # unreadable or not YAML
                 errors.append(exc)
                 continue
@@ -95,7 +101,12 @@ def load_flow_set(folder: Path, constants: Mapping[str, str]) -> FlowSet:
     entries = _entries(folder, built, errors)
     if errors or messages is None or programs is None or crisis is None:
         raise FlowProblems(errors)
-    flows = {name: b.flow for name, b in built.items() if b.flow is not None}
+    spoken = spoken_constants(programs)
+    flows = {
+        name: replace(b.flow, constants=dict(constants), language_constants=spoken)
+        for name, b in built.items()
+        if b.flow is not None
+    }
     return FlowSet(
         flows=flows,
         entries=entries,
@@ -200,7 +211,7 @@ def check_paths(
             _data_file(path, load_crisis, errors)
         elif messages is not None and path.name != MESSAGES_FILE:
             try:
-                result = build_flow(load_yaml_file(path), messages, constants)
+                result = build_flow(load_yaml_file(path), messages, _with_late(constants))
             except FlowDefinitionError as exc:
                 errors.append(exc)
                 continue

@@ -100,7 +100,9 @@ class WaitDoc(_Strict):
 
     @model_validator(mode="after")
     def _one_outcome(self) -> WaitDoc:
-        if (self.on_timeout is None) == (self.remind is None):
+        # Neither is fine on a call (silence counts as a reply nothing matches: the
+        # reprompt, then the retry fallback); the builder asks SMS flows for one.
+        if self.on_timeout is not None and self.remind is not None:
             raise ValueError("a wait needs exactly one of on_timeout (a node) or remind (a text)")
         return self
 
@@ -131,6 +133,16 @@ class DefaultsDoc(_Strict):
     retry: RetryDoc | None = None
 
 
+class SystemDoc(_Strict):
+    """A flow's own wording for the engine's texts; a voice flow speaks, it does not text."""
+
+    help: TextDoc | None = None
+    unclear: TextDoc | None = None
+    failed: TextDoc | None = None
+    crisis: TextDoc | None = None
+    person: TextDoc | None = None
+
+
 class FlowDoc(_Strict):
     spec_version: int
     name: NodeName | None = None
@@ -140,6 +152,7 @@ class FlowDoc(_Strict):
     start: NodeName
     expire_after: Duration | None = None
     defaults: DefaultsDoc = DefaultsDoc()
+    system: SystemDoc = SystemDoc()
     nodes: Annotated[dict[NodeName, NodeDoc], Field(min_length=1)]
 
 
