@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from helpline.flowfiles.catalog import RELOAD_CHECK_SECONDS
 from helpline.runtime import Runtime, build_runtime
 from helpline.settings import Settings
-from helpline.web import health, page_calls, sandbox, sms, status
+from helpline.web import fallback, health, page_calls, sandbox, sms, status
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     routes: list[BaseRoute] = [
         Route("/twilio/sms", sms.inbound_sms, methods=["POST"]),
         Route("/twilio/status", status.status_callback, methods=["POST"]),
+        Route("/twilio/fallback", fallback.fallback, methods=["POST"]),
         Route("/twilio/page/call", page_calls.page_call, methods=["POST"]),
         Route("/twilio/page/answer", page_calls.page_answer, methods=["POST"]),
         Route("/twilio/page/status", page_calls.page_status, methods=["POST"]),
