@@ -42,10 +42,18 @@ class SetVariables:
     values: Mapping[str, str]
 
 
-Action = SendPrograms | SendMeetings | Escalate | SetVariables
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetLanguage:
+    """Speak and text in this language from now on: `- language: es` (a key on a call)."""
+
+    name: ClassVar[str] = "language"
+    language: str
+
+
+Action = SendPrograms | SendMeetings | Escalate | SetVariables | SetLanguage
 
 ACTION_TYPES: dict[str, type[Action]] = {
-    a.name: a for a in (SendPrograms, SendMeetings, Escalate, SetVariables)
+    a.name: a for a in (SendPrograms, SendMeetings, Escalate, SetVariables, SetLanguage)
 }
 """Every action, by the name a flow file uses."""
 

@@ -21,6 +21,10 @@ class Channel(StrEnum):
     VOICE = "voice"
 
 
+CALL_VARIABLES = ("can_text",)
+"""What a call's session starts with: can_text is "no" when texts to the number fail (21614)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Text:
     """One message in every language of its flow."""

@@ -17,6 +17,7 @@ from helpline.engine.actions import (
     Escalate,
     SendMeetings,
     SendPrograms,
+    SetLanguage,
     SetVariables,
 )
 from helpline.engine.cases import Match
@@ -285,6 +286,8 @@ class _Sprint:
                 self.events.append(EscalationRequested(reason=reason, language=self.language))
             case SetVariables(values=values):
                 self.variables.update(values)
+            case SetLanguage(language=language):
+                self._set_language(language)
 
     def _wait(self, node: Node) -> None:
         assert node.wait is not None

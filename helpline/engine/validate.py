@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from helpline.engine.actions import SetVariables
-from helpline.engine.definition import Channel, Flow, Node, Text
+from helpline.engine.actions import SetLanguage, SetVariables
+from helpline.engine.definition import CALL_VARIABLES, Channel, Flow, Node, Text
 from helpline.engine.limits import MAX_NODES_PER_FLOW, PROMPT_SEGMENT_WARNING
 from helpline.engine.segments import count_segments
 from helpline.engine.templates import TemplateError, placeholders, render
@@ -195,6 +195,18 @@ def _silent_loops(flow: Flow) -> list[Problem]:
     return found
 
 
+def _languages_set(flow: Flow, node: Node) -> list[Problem]:
+    return [
+        Problem(
+            f"language '{action.language}' is not one of this flow's languages "
+            f"({', '.join(flow.languages)})",
+            ("nodes", node.name, "actions", i),
+        )
+        for i, action in enumerate(node.actions)
+        if isinstance(action, SetLanguage) and action.language not in flow.languages
+    ]
+
+
 def _texts(flow: Flow) -> list[Problem]:
     known = set(flow.constants)
     for node in flow.nodes.values():
@@ -203,8 +215,11 @@ def _texts(flow: Flow) -> list[Problem]:
         for action in node.actions:
             if isinstance(action, SetVariables):
                 known.update(action.values)
+    if flow.channel is Channel.VOICE:
+        known.update(CALL_VARIABLES)
     found = []
     for node in flow.nodes.values():
+        found += _languages_set(flow, node)
         if node.check and node.check not in known:
             found.append(
                 Problem(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -18,6 +19,7 @@ from helpline.engine.actions import (
     Escalate,
     SendMeetings,
     SendPrograms,
+    SetLanguage,
     SetVariables,
 )
 from helpline.engine.cases import Choice, NumberRange, Pattern, Test, ZipCode
@@ -327,6 +329,10 @@ def _action(raw: str | dict[str, Any]) -> Action:
         if not isinstance(args, dict) or not isinstance(args.get("reason"), str) or len(args) != 1:
             raise ValueError("escalate takes a reason: `- escalate: {reason: asked_for_person}`")
         return Escalate(reason=args["reason"])
+    if kind is SetLanguage:
+        if not isinstance(args, str) or not re.fullmatch(r"[a-z]{2}", args):
+            raise ValueError("language takes a two-letter code: `- language: es`")
+        return SetLanguage(language=args)
     if kind is SetVariables:
         if (
             not isinstance(args, dict)

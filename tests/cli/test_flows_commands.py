@@ -52,7 +52,7 @@ def test_unknown_flow_is_one_clear_line() -> None:
     result = helpline("flows", "graph", "nope")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "error: FLOW: no flow named 'nope' in flows (have: triage)"
+        "error: FLOW: no flow named 'nope' in flows (have: call, triage)"
     ]
 
 

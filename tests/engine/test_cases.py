@@ -29,12 +29,12 @@ from helpline.engine.cases import CASE_TESTS
 from helpline.engine.safety import BUILT_IN
 from helpline.errors import ResumeRejected
 from helpline.flowfiles.build import build_flow, build_messages
+from helpline.flowfiles.catalog import load_flow_set
 from helpline.flowfiles.yaml_loader import load_yaml_file
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 CASES = sorted((HERE / "cases").glob("*.yaml"))
-FLOW_DIRS = (REPO / "flows", HERE / "flows")
 CONSTANTS = {"helpline_name": "Recovery Helpline", "crisis_line": "1-800-662-4357"}
 TICK = timedelta(seconds=1)
 INPUT_KINDS = ("text", "timeout", "stale_timeout")
@@ -42,14 +42,16 @@ INPUT_KINDS = ("text", "timeout", "stale_timeout")
 
 @cache
 def load_flow(name: str) -> Flow:
+    # The shipped flows load as the service loads them (spoken programs filled in per language).
+    shipped = load_flow_set(REPO / "flows", CONSTANTS).get(name)
+    if shipped is not None:
+        return shipped
     messages = build_messages(load_yaml_file(REPO / "flows" / "messages.yaml"), CONSTANTS)
-    for folder in FLOW_DIRS:
-        path = folder / f"{name}.yaml"
-        if path.exists():
-            built = build_flow(load_yaml_file(path), messages, CONSTANTS)
-            assert built.flow is not None, [str(e) for e in built.errors]
-            return built.flow
-    raise AssertionError(f"no flow named {name}")
+    path = HERE / "flows" / f"{name}.yaml"
+    assert path.exists(), f"no flow named {name}"
+    built = build_flow(load_yaml_file(path), messages, CONSTANTS)
+    assert built.flow is not None, [str(e) for e in built.errors]
+    return built.flow
 
 
 def run_case(case: dict[str, Any]) -> list[dict[str, Any]]:

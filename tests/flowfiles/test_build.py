@@ -89,7 +89,8 @@ def test_the_good_flow_is_good(tmp_path: Path) -> None:
         (
             "    save: pick\n",
             "    save: pick\n    actions: [call_mom]\n",
-            "12: unknown action 'call_mom'; known: escalate, send_meetings, send_programs, set",
+            "12: unknown action 'call_mom'; "
+            "known: escalate, language, send_meetings, send_programs, set",
         ),
         (
             "spec_version: 1",

@@ -177,7 +177,7 @@ def test_healthz_says_ok_with_redis_and_flows(app_url: str) -> None:
     reply = httpx.get(app_url + "/healthz")
     assert reply.status_code == 200
     assert reply.json()["status"] == "ok"
-    assert reply.json()["flows"] == ["triage"]
+    assert reply.json()["flows"] == ["call", "triage"]
 
 
 def test_twiml_from_the_app_parses(phone: Phone) -> None:
