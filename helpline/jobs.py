@@ -23,7 +23,7 @@ from helpline.outbox import send_texts_later
 from helpline.programs.compose import recommended_texts
 from helpline.queueing import job_id
 from helpline.runtime import Runtime, current
-from helpline.telephony.sender import OPTED_OUT_CODE
+from helpline.telephony.sender import LANDLINE_CODE, OPTED_OUT_CODE
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,10 @@ def send_texts(ref: str, texts: list[str], batch: str) -> int:
             log.warning("send refused", extra={"ref": ref, "code": exc.code, "batch": batch})
             if exc.code == OPTED_OUT_CODE:
                 rt.store.record_opt_out(ref, rt.clock())
+            elif exc.code == LANDLINE_CODE:
+                # A later call from this number is told so, instead of promised a text.
+                ttl = int(keys.CANNOT_TEXT_TTL.total_seconds())
+                rt.redis.set(keys.cannot_text(ref), "21614", ex=ttl)
             return index
         # DeliveryDeferred propagates: RQ retries the job with backoff, resuming here.
         with rt.redis.pipeline() as pipe:

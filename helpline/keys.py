@@ -230,3 +230,37 @@ def staff_latest(staff_ref: str) -> str:
 
 def staff_current(staff_ref: str) -> str:
     return f"{PREFIX}:staff:{staff_ref}:current"
+
+
+# --- Calls -------------------------------------------------------------------------
+#
+#   call:{cref}            string  JSON CallState: the flow session, transfer progress
+#   call:{cref}:seen:{k}   string  one callback (a Dial action, a status) handled once
+#   cannot-text:{ref}      string  texts to this number fail (Twilio 21614, a landline)
+#   staff:{sref}:on-call   string  the staff member is on a helpline call right now
+#
+# `cref` is a keyed hash of the CallSid, like a caller's ref of their number.
+
+CALL_TTL = timedelta(hours=4)
+"""A call's state outlives any call the helpline would hold."""
+
+CALL_CALLBACK_DEDUPE_TTL = timedelta(hours=4)
+CANNOT_TEXT_TTL = timedelta(days=90)
+STAFF_ON_CALL_TTL = timedelta(hours=2)
+"""Cleared when the call ends; the TTL only guards against a lost status callback."""
+
+
+def call(call_ref: str) -> str:
+    return f"{PREFIX}:call:{call_ref}"
+
+
+def call_callback_seen(call_ref: str, key: str) -> str:
+    return f"{PREFIX}:call:{call_ref}:seen:{key}"
+
+
+def cannot_text(ref: str) -> str:
+    return f"{PREFIX}:cannot-text:{ref}"
+
+
+def staff_on_call(staff_ref: str) -> str:
+    return f"{PREFIX}:staff:{staff_ref}:on-call"

@@ -28,6 +28,8 @@ from helpline.settings import Settings
 from helpline.store import ContactStore
 from helpline.telephony.dialer import Dialer
 from helpline.telephony.sender import SmsSender
+from helpline.voice.call_store import CallStore
+from helpline.voice.line import Line
 
 REDIS_SOCKET_TIMEOUT_SECONDS = 5.0
 """A Redis that stops answering must fail a request, not hang it past Twilio's 15 s."""
@@ -53,6 +55,7 @@ class Runtime:
     roster: RosterCatalog
     desk: Desk
     pager: Pager
+    line: Line
 
     @property
     def status_callback_url(self) -> str | None:
@@ -147,6 +150,14 @@ def build_runtime(
         roster=roster,
         desk=desk,
         pager=pager,
+        line=Line(
+            settings=settings,
+            calls=CallStore(redis, settings.secret_key),
+            catalog=catalog,
+            desk=desk,
+            queue=queue,
+            clock=clock,
+        ),
     )
 
 

@@ -8,6 +8,7 @@ webhook can always answer the caller.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -58,8 +59,11 @@ def resume(
     now: datetime,
     *,
     language: str | None = None,
+    seed: Mapping[str, str] | None = None,
 ) -> Sprint:
     """Run one sprint. `language` is the caller's remembered choice, used for a new session.
+
+    `seed` is what a new session starts with (a call's CALL_VARIABLES, such as can_text).
 
     Raises ResumeRejected only for a timeout that no longer applies (the caller
     replied, or the session ended): the caller can drop it.
@@ -67,6 +71,7 @@ def resume(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     run = _Sprint(flow, session, now)
+    run.seed = dict(seed or {})
     if isinstance(given, TimedOut):
         run.timed_out(given.wait_id)
     else:
@@ -118,6 +123,7 @@ class _Sprint:
         self.retries = base.retries
         self.started_at = base.started_at
         self.sprints = base.sprints + 1 if live else 1
+        self.seed: dict[str, str] = {}
 
     def _blank(self, language: str) -> Session:
         return Session(
@@ -204,7 +210,7 @@ class _Sprint:
     def _start(self, language: str | None) -> None:
         if language in self.flow.languages:
             self.language = language
-        self.variables = {}
+        self.variables = dict(self.seed)
         self.retries = 0
         self.started_at = self.now
         self.sprints = 1

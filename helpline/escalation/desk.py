@@ -216,6 +216,87 @@ class Desk:
         """A closed escalation no longer holds the caller's number longer than a conversation."""
         pipe.expire(keys.number(esc.ref), int(keys.NUMBER_MIN_TTL.total_seconds()))
 
+    # --- calls: the voice line dials staff itself; a missed call becomes pages ------------
+
+    def open_call(
+        self, pipe: Pipeline, *, ref: str, number: str | None, reason: str, language: str,
+        now: datetime,
+    ) -> int:  # fmt: skip
+        """The record of a transfer in progress: no pages while the line dials staff."""
+        esc = Escalation(
+            id=self.store.new_id(),
+            ref=ref,
+            reason=reason,
+            language=language,
+            masked=mask_number(number) if number else "…",
+            opened_at=now,
+            state=EscalationState.CALLING,
+            extra={"channel": "call"},
+        )
+        self.store.save(pipe, esc, "call_transfer", now)
+        pipe.expire(keys.number(ref), int(ESCALATION_NUMBER_TTL.total_seconds()), gt=True)
+        log.warning("call transfer opened", extra={"esc": esc.id, "ref": ref, "reason": reason})
+        return esc.id
+
+    def call_taken(self, esc_id: int, staff: Staff) -> None:
+        """A staff member pressed 1 on the transfer: they hold it, and may text the caller after."""
+        now, sref = self.clock(), self.staff_ref(staff.phone)
+
+        def decide(esc: Escalation | None, pipe: Pipeline) -> None:
+            if esc is None or esc.state is not EscalationState.CALLING:
+                return
+            taken = esc.moved(
+                state=EscalationState.TAKEN, holder=staff.name, taken_at=now,
+                paged=(*esc.paged, staff.name),
+            )  # fmt: skip
+            self.store.save(pipe, taken, "call_taken", now, staff=staff.name)
+            self._point(pipe, sref, esc.id)
+
+        self.store.update(esc_id, decide)
+
+    def call_missed(self, esc_id: int) -> None:
+        """Nobody took the call (the 24/7 line got it, or the caller hung up on hold).
+
+        It becomes an ordinary escalation, paged down the ladder by text, so staff see
+        the missed call and can take it and call back through the helpline number.
+        """
+        now = self.clock()
+
+        def decide(esc: Escalation | None, pipe: Pipeline) -> None:
+            if esc is None or esc.state is not EscalationState.CALLING:
+                return
+            opening = esc.moved(state=EscalationState.OPENING, reason="missed_call", due_at=now)
+            self.store.save(pipe, opening, "call_missed", now)
+            step = ladder.drive(opening, self.on_call(esc.language, now), now)
+            if step is not None:
+                self._apply(pipe, step, now)
+
+        self.store.update(esc_id, decide)
+
+    def call_ended(self, esc_id: int, staff: Staff | None) -> None:
+        """The caller and the staff member hung up: the escalation is done."""
+        now = self.clock()
+
+        def decide(esc: Escalation | None, pipe: Pipeline) -> None:
+            if esc is None or esc.state is not EscalationState.TAKEN:
+                return
+            by = staff.name if staff else "call ended"
+            closed = esc.moved(
+                state=EscalationState.CLOSED, closed_at=now, closed_by=by, due_at=None
+            )
+            self.store.save(pipe, closed, "call_ended", now, staff=staff.name if staff else "")
+            self._released(pipe, closed)
+
+        self.store.update(esc_id, decide)
+
+    def held_call(self, staff: Staff) -> Escalation | None:
+        """The escalation a staff member holds now, for a callback through the helpline."""
+        raw = as_text(self.redis.get(keys.staff_current(self.staff_ref(staff.phone))))
+        esc = self.store.get(int(raw)) if raw else None
+        if esc is None or esc.state is not EscalationState.TAKEN or esc.holder != staff.name:
+            return None
+        return esc
+
     # --- pages: failed, declined, delivered ----------------------------------------------
 
     def page_failed(self, esc_id: int, page_key: str, why: str) -> None:

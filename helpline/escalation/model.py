@@ -18,6 +18,8 @@ class EscalationState(StrEnum):
     """Nobody answered (or nobody is on call): everyone paged, the caller has the 24/7 line."""
     TAKEN = "taken"
     """A staff member answered; texts are relayed both ways through the helpline number."""
+    CALLING = "calling"
+    """A caller is on hold while the voice line dials on-call staff itself (no pages)."""
     CLOSED = "closed"
 
 

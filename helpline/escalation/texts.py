@@ -17,6 +17,7 @@ REASONS = {
     "asked_for_person": "asked for a person",
     "not_safe": "said they are not safe",
     "unclear_replies": "bot could not understand them",
+    "missed_call": "MISSED CALL, nobody took the transfer",
 }
 RELAY_PREVIEW_CHARS = 300
 """How much of the caller's last words a taker is shown at once."""
@@ -53,7 +54,11 @@ def taken_reply(esc: Escalation, last_words: list[str]) -> str:
     return (
         f"You have #{esc.code} ({esc.masked}, {language_name(esc.language)}).{said} "
         f"Your texts now go to them from the helpline number. Reply {esc.code}c to close."
+        + (CALL_BACK if esc.extra.get("channel") == "call" else "")
     )
+
+
+CALL_BACK = " To call them back, call the helpline number from this phone."
 
 
 def taken_by_other(esc: Escalation) -> str:

@@ -24,6 +24,9 @@ from helpline.errors import DeliveryDeferred, DeliveryError, DeliveryRefused
 OPTED_OUT_CODE = 21610
 """Twilio's "recipient replied STOP": the helpline records it as its own opt-out."""
 
+LANDLINE_CODE = 21614
+"""Twilio's "To is not a mobile number": a landline, which a call is told about."""
+
 # Permanent per-recipient errors (twilio.md §4.4): retrying cannot help.
 PERMANENT_ERROR_CODES = frozenset(
     {
@@ -32,7 +35,7 @@ PERMANENT_ERROR_CODES = frozenset(
         21606,  # From is not a message-capable number of ours for this To
         OPTED_OUT_CODE,
         21612,  # Twilio cannot route to this number
-        21614,  # To is not a mobile number
+        LANDLINE_CODE,
         21617,  # body over 1600 characters
     }
 )

@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from helpline.flowfiles.catalog import RELOAD_CHECK_SECONDS
 from helpline.runtime import Runtime, build_runtime
 from helpline.settings import Settings
-from helpline.web import fallback, health, page_calls, sandbox, sms, status
+from helpline.web import fallback, health, page_calls, sandbox, sms, status, voice
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         Route("/twilio/sms", sms.inbound_sms, methods=["POST"]),
         Route("/twilio/status", status.status_callback, methods=["POST"]),
         Route("/twilio/fallback", fallback.fallback, methods=["POST"]),
+        Route("/twilio/voice", voice.incoming_call, methods=["POST"]),
+        Route("/twilio/voice/gather", voice.gathered, methods=["POST"]),
+        Route("/twilio/voice/dial", voice.dial_ended, methods=["POST"]),
+        Route("/twilio/voice/screen", voice.screen, methods=["POST"]),
+        Route("/twilio/voice/screen/answer", voice.screen_answer, methods=["POST"]),
         Route("/twilio/page/call", page_calls.page_call, methods=["POST"]),
         Route("/twilio/page/answer", page_calls.page_answer, methods=["POST"]),
         Route("/twilio/page/status", page_calls.page_status, methods=["POST"]),

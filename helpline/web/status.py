@@ -27,8 +27,19 @@ async def status_callback(request: Request) -> Response:
         return PlainTextResponse("forbidden", status_code=403)
     except BadWebhook as exc:
         return PlainTextResponse(str(exc), status_code=exc.status_code)
-    if form.get("CallSid") and not form.get("MessageSid"):
-        return empty_response()  # call progress: the voice routes will use these
+    call_sid, call_status = form.get("CallSid"), form.get("CallStatus")
+    if call_sid and not form.get("MessageSid"):
+        # A call's progress. A staff leg (ParentCallSid) ends through its <Dial> action.
+        if (
+            isinstance(call_sid, str)
+            and isinstance(call_status, str)
+            and not form.get("ParentCallSid")
+        ):
+            try:
+                await run_in_threadpool(runtime.line.ended, call_sid, call_status)
+            except Exception:
+                log.exception("call status not handled")
+        return empty_response()
     try:
         (sid,) = required(form, "MessageSid")
         status = form.get("MessageStatus") or form.get("SmsStatus")
