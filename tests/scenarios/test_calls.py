@@ -7,16 +7,21 @@ client against the fake Twilio for the texts that follow a call.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from helpline.escalation.model import Escalation, EscalationState
-from helpline.runtime import Runtime
+from helpline.runtime import Runtime, build_runtime
+from helpline.settings import Settings
+from helpline.web.app import create_app
 from tests.fake_twilio.server import FakeTwilio
 from tests.scenarios.test_escalation_by_text import DANA, SAM, write_roster
 from tests.support.call import Call
 from tests.support.clock import FakeClock
+from tests.support.live_server import LiveServer
 from tests.support.phone import HELPLINE_NUMBER, Phone
 from tests.support.worker import run_jobs
 
@@ -205,3 +210,65 @@ def test_forged_voice_webhook_is_refused(phone: Phone) -> None:
         "/twilio/voice", [("CallSid", "CA" + "1" * 32), ("From", phone.number)], token="wrong"
     )
     assert response.status_code == 403
+
+
+def test_wrong_keys_reprompt_then_reach_a_person(phone: Phone, runtime: Runtime) -> None:
+    call = Call(phone).dial_in().press("1").press("7")
+    assert call.gather is not None
+    assert "press 1" in call.last_said
+    call.press("8")
+    assert call.gather is not None
+    call.press("#")
+    assert call.dialled is not None
+
+
+def test_the_hold_has_a_ceiling(phone: Phone, runtime: Runtime, clock: FakeClock) -> None:
+    call = Call(phone).dial_in().press("0")
+    assert call.dialled is not None
+    assert call.dialled.number == SAM
+    clock.advance(timedelta(seconds=110))  # Sam's phone rang a long time; Dana would not fit
+    call.dial_ends("no-answer")
+    assert call.dialled is not None
+    assert call.dialled.number == runtime.settings.crisis_line
+
+
+def test_staff_call_back_a_missed_caller_through_the_helpline(
+    phone: Phone, runtime: Runtime, app_url: str, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    call = Call(phone).dial_in().press("0")
+    call.hang_up()  # gave up on hold: a missed call, paged by text
+    esc = latest_escalation(runtime)
+    assert esc.reason == "missed_call"
+    sam = Phone(app_url, fake_twilio.auth_token, SAM)
+    reply = sam.text(f"{esc.code}a")
+    assert any("call the helpline number" in text for text in reply.texts), reply.texts
+    back = Call(sam).dial_in()
+    assert back.dialled is not None
+    assert back.dialled.number == phone.number
+    assert back.dialled.caller_id == HELPLINE_NUMBER
+    assert phone.number[2:] not in back.last_said
+
+
+def test_a_failing_redis_still_ends_at_the_crisis_line(
+    settings: Settings, clock: FakeClock, fake_twilio: FakeTwilio
+) -> None:
+    broken = build_runtime(replace(settings, redis_url="redis://127.0.0.1:9/0"), clock=clock)
+    server = LiveServer(create_app(runtime=broken))
+    try:
+        call = Call(Phone(server.url, fake_twilio.auth_token, "+12065550123")).dial_in()
+        assert call.dialled is not None
+        assert call.dialled.number == settings.crisis_line
+        assert "24-hour line" in call.last_said
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("keys", [["1", "2"], ["1", "3"], ["2", "2", "90210"]])
+def test_zero_at_any_prompt_is_a_person(phone: Phone, runtime: Runtime, keys: list[str]) -> None:
+    call = Call(phone).dial_in()
+    for key in keys:
+        call.press(key)
+    assert call.gather is not None
+    call.press("0")
+    assert call.dialled is not None
+    assert call.dialled.screen is not None
