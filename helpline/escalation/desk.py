@@ -43,6 +43,9 @@ HOLD_NOTICE_EVERY = timedelta(minutes=3)
 ESCALATION_NUMBER_TTL = timedelta(days=3)
 """The caller's number is kept at least this long while an escalation is open, for relaying."""
 
+CALL_RECORD_GRACE = timedelta(minutes=10)
+"""A call transfer lasts minutes at most (the hold ceiling, then the 24/7 line)."""
+
 TAKE_PREVIEW_MESSAGES = 3
 """The caller's last few texts, shown to whoever takes the escalation."""
 
@@ -231,6 +234,8 @@ class Desk:
             masked=mask_number(number) if number else "…",
             opened_at=now,
             state=EscalationState.CALLING,
+            # Past this, a transfer nobody heard the end of is paged as a missed call.
+            due_at=now + CALL_RECORD_GRACE,
             extra={"channel": "call"},
         )
         self.store.save(pipe, esc, "call_transfer", now)
@@ -246,7 +251,7 @@ class Desk:
             if esc is None or esc.state is not EscalationState.CALLING:
                 return
             taken = esc.moved(
-                state=EscalationState.TAKEN, holder=staff.name, taken_at=now,
+                state=EscalationState.TAKEN, holder=staff.name, taken_at=now, due_at=None,
                 paged=(*esc.paged, staff.name),
             )  # fmt: skip
             self.store.save(pipe, taken, "call_taken", now, staff=staff.name)

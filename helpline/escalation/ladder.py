@@ -50,7 +50,7 @@ class Step:
 def is_due(escalation: Escalation, now: datetime) -> bool:
     if escalation.state is EscalationState.OPENING:
         return True
-    if escalation.state in (EscalationState.PAGING, EscalationState.FINAL):
+    if escalation.state in (EscalationState.PAGING, EscalationState.FINAL, EscalationState.CALLING):
         return escalation.due_at is not None and escalation.due_at <= now
     return False
 
@@ -64,6 +64,9 @@ def drive(escalation: Escalation, on_call: OnCall, now: datetime) -> Step | None
             escalation.moved(state=EscalationState.CLOSED, closed_at=now, due_at=None),
             event="expired",
         )
+    if escalation.state is EscalationState.CALLING:
+        # The call's end never reached us (a lost status callback): treat it as missed.
+        escalation = replace(escalation, state=EscalationState.OPENING, reason="missed_call")
     if escalation.state is EscalationState.OPENING:
         if not on_call.names or on_call.repeat < 1:
             return _final(escalation, on_call, now)

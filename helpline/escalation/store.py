@@ -115,7 +115,12 @@ class EscalationStore:
     ) -> None:
         """Queue the new state, its due time, the open set and one audit entry."""
         pipe.set(keys.escalation(esc.id), esc.to_json())
-        if esc.due_at is not None and esc.state is not EscalationState.TAKEN and esc.is_open:
+        calling = esc.state is EscalationState.CALLING
+        if (
+            esc.due_at is not None
+            and esc.state is not EscalationState.TAKEN
+            and (esc.is_open or calling)
+        ):
             pipe.zadd(keys.escalations_due(), {str(esc.id): epoch(esc.due_at)})
         else:
             pipe.zrem(keys.escalations_due(), str(esc.id))

@@ -122,3 +122,17 @@ def test_every_transition_bumps_the_version_once() -> None:
 def test_json_round_trip_keeps_every_field() -> None:
     esc = run(opened(), on_call("Dana", "Sam", voice=("Sam",)), T0).escalation
     assert Escalation.from_json(esc.to_json()) == esc
+
+
+def test_a_call_transfer_waits_while_the_voice_line_dials() -> None:
+    calling = opened(state=EscalationState.CALLING, due_at=T0 + timedelta(minutes=10))
+    assert drive(calling, on_call("Dana"), T0 + timedelta(minutes=9)) is None
+
+
+def test_a_call_transfer_whose_end_never_came_is_paged_as_a_missed_call() -> None:
+    calling = opened(state=EscalationState.CALLING, due_at=T0 + timedelta(minutes=10))
+    step = run(calling, on_call("Dana", "Sam"), T0 + timedelta(minutes=10))
+    assert step.event == "paged"
+    assert pages(step) == [("r0s0-sms", "Dana", "sms")]
+    assert step.escalation.reason == "missed_call"
+    assert step.escalation.state is EscalationState.PAGING

@@ -50,7 +50,10 @@ def test_zero_at_the_first_prompt_reaches_a_screened_person(phone: Phone, runtim
     assert dialled.caller_id == HELPLINE_NUMBER
     assert dialled.timeout == 20
     assert "connecting you to a person" in call.last_said
-    assert latest_escalation(runtime).state is EscalationState.CALLING
+    calling = latest_escalation(runtime)
+    assert calling.state is EscalationState.CALLING
+    # The sweeper's safety net, should the call's end never reach us.
+    assert runtime.redis.zscore("helpline:esc:due", str(calling.id)) is not None
 
     heard = call.staff_picks_up(press="1")
     assert "press 1 to accept" in heard.lower()
