@@ -135,3 +135,35 @@ def test_contact_refs_are_keyed_and_stable() -> None:
     assert contact_ref("+12065550123", a) != contact_ref("+12065550123", b)
     assert "2065550123" not in contact_ref("+12065550123", a)
     assert mask_number("+12065550123") == "…0123"
+
+
+def test_a_call_leaves_no_number_or_speech_in_logs_or_keys(
+    oncall: None,
+    phone: Phone,
+    runtime: Runtime,
+    fake_twilio: FakeTwilio,
+    redis_client: redis.Redis,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tests.support.call import Call
+
+    caplog.set_level(logging.DEBUG)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    call = Call(phone).dial_in().press("1")
+    call.say("Jordan wants meetings please", confidence=0.3)  # read back, then confirmed
+    call.press("2").press("2").press("90210").press("1")
+    run_jobs(runtime)
+    person = Call(phone).dial_in().press("0")
+    person.staff_picks_up(press="1")
+    person.dial_ends("completed")
+    lines = [JsonFormatter().format(record) for record in caplog.records]
+    assert len(lines) > 5
+    digits = phone.number.lstrip("+")
+    staff_digits = STAFF.lstrip("+")
+    assert [line for line in lines if digits[-10:] in line or staff_digits[-10:] in line] == []
+    assert [line for line in lines if "Jordan" in line or "90210" in line] == []
+    for key in redis_client.scan_iter("*"):
+        assert digits[-10:].encode() not in key
+        assert call.sid.encode() not in key  # calls are keyed by a hash of the CallSid too
+    assert any(digits[-10:] in m.to for m in fake_twilio.messages())

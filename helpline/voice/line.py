@@ -104,7 +104,7 @@ class Line:
             fresh = CallState(ref=ref, language=sprint.session.language, can_text=can_text)
             # The worker texts meetings to this number after the call; keep it that long.
             pipe.set(keys.number(ref), number, ex=int(keys.NUMBER_MIN_TTL.total_seconds()))
-            return self._apply(pipe, cref, fresh, flow, sprint, number=number, cause=call_sid)
+            return self._apply(pipe, cref, fresh, flow, sprint, number=number, cause=cref)
 
         answer = self.calls.update(cref, decide)
         self._settle(cref)
@@ -132,7 +132,7 @@ class Line:
                     if hit is None:
                         return self._confirm(pipe, cref, state, heard.strip())
                 reply = heard.strip()
-            return self._answer(pipe, cref, state, reply, cause=f"{call_sid}-{_sprints(state)}")
+            return self._answer(pipe, cref, state, reply, cause=f"{cref}-{_sprints(state)}")
 
         answer = self.calls.update(cref, decide)
         self._settle(cref)
