@@ -275,3 +275,15 @@ def test_zero_at_any_prompt_is_a_person(phone: Phone, runtime: Runtime, keys: li
     call.press("0")
     assert call.dialled is not None
     assert call.dialled.screen is not None
+
+
+def test_saying_persona_at_the_first_prompt_is_a_spanish_transfer(
+    phone: Phone, runtime: Runtime
+) -> None:
+    call = Call(phone).dial_in()
+    assert "para hablar con una persona, oprima 0" in call.last_said
+    call.say("persona")
+    assert call.dialled is not None
+    assert call.dialled.number == DANA  # the Spanish speaker on call
+    assert latest_escalation(runtime).language == "es"
+    assert "Le comunico" in call.last_said
