@@ -64,6 +64,7 @@ test: venv
 	scripts/ensure-system-deps --browser
 	@$(MAKE) --no-print-directory lint
 	$(BIN)/helpline flows check flows/
+	HELPLINE_FLOWS_DIR=flows $(BIN)/helpline flows test
 	@rc=0; $(BIN)/pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ "$$rc" -eq 5 ] && [ -n "$(ALLOW_NO_TESTS)" ]; then \
 		echo "make: pytest collected no tests; ALLOW_NO_TESTS is set, so that is not a failure"; \

@@ -118,3 +118,30 @@ def graph(
     """The flow as a Mermaid diagram on stdout."""
     _flows, found = _load(flow)
     sys.stdout.write(mermaid(found))
+
+
+@app.command("test")
+def run_scenarios(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Scenario files; default flows/scenarios/*.yaml.")
+    ] = None,
+) -> None:
+    """Run the operators' conversation scenarios on the real engine; exit 1 if any fails."""
+    from helpline.flowfiles.scenarios import run_files, scenario_files
+
+    folder = _folder()
+    flows = load_flow_set(folder, _constants())
+    files = paths or scenario_files(folder)
+    if not files:
+        err.print(f"no scenarios in {folder / 'scenarios'}")
+        raise typer.Exit(1)
+    outcomes = run_files(files, flows)
+    for outcome in outcomes:
+        mark = "[green]ok[/green]  " if outcome.passed else "[red]FAIL[/red]"
+        err.print(f"{mark} {outcome.path.name}: {outcome.name}", markup=True)
+        for failure in outcome.failures:
+            print(f"  {failure}", file=sys.stderr)
+    failed = sum(not o.passed for o in outcomes)
+    err.print(f"{len(outcomes) - failed} passed, {failed} failed")
+    if failed:
+        raise typer.Exit(1)

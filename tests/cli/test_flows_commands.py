@@ -85,3 +85,24 @@ def test_simulate_sends_meetings_and_answers_more() -> None:
     assert "< I could not find meetings in our list for you right now." in result.stdout
     assert "[worker: more_meetings]" in result.stdout
     assert "< That's all the meetings I found." in result.stdout
+
+
+def test_flows_test_runs_the_shipped_scenarios() -> None:
+    result = helpline("flows", "test")
+    assert result.returncode == 0, result.stderr
+    assert "0 failed" in result.stderr
+    assert "call.meetings_by_text.yaml" in result.stderr
+
+
+def test_flows_test_fails_when_a_prompt_changes_under_a_scenario(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "flows", tmp_path / "flows")
+    call = tmp_path / "flows" / "call.yaml"
+    call.write_text(call.read_text().replace("Marcó {zip:digits}", "Su código es {zip}"))
+    call.write_text(call.read_text().replace("You entered {zip:digits}", "Your ZIP is {zip}"))
+    result = helpline("flows", "test", cwd=tmp_path)
+    assert result.returncode == 1
+    assert (
+        "flows/scenarios/call.meetings_by_text.yaml:13: step 4: no reply contains '9 0 2 1 0'"
+        in (result.stderr)
+    )
+    assert "Traceback" not in result.stderr
