@@ -8,7 +8,7 @@ import sys
 import redis
 import typer
 
-from helpline.cli import flows, meetings, oncall, run
+from helpline.cli import accounts, flows, meetings, oncall, run
 from helpline.errors import FlowProblems, HelplineError
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.command()(run.serve)
 app.command()(run.worker)
 app.command()(run.dev)
+app.add_typer(accounts.app, name="accounts")
 app.add_typer(flows.app, name="flows")
 app.add_typer(meetings.app, name="meetings")
 app.add_typer(oncall.app, name="oncall")

@@ -142,3 +142,9 @@ class _Walker:
         if isinstance(node, yaml.SequenceNode):
             return [self.walk(item, (*loc, i)) for i, item in enumerate(node.value)]
         return self.loader.construct_object(node, deep=True)
+
+
+def dump_yaml(data: Any) -> str:
+    """Plain data as block YAML, for files the helpline itself writes (accounts)."""
+    text: str = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return text
