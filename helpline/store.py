@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from redis import Redis, WatchError
+from redis import Redis
 from redis.client import Pipeline
 
 from helpline import keys
 from helpline.engine.session import Session
-from helpline.errors import SessionConflict
+from helpline.transaction import watched_update
 
 MAX_SAVE_ATTEMPTS = 5
 """Retries when another request saved the same conversation between our read and write."""
@@ -53,19 +53,14 @@ class ContactStore:
 
     def update(self, ref: str, decide: Callable[[Contact, Pipeline], T]) -> T:
         """Read the contact, let `decide` queue writes on the pipeline, commit if unchanged."""
-        watched = (keys.session(ref), keys.opted_out(ref), keys.caller_escalation(ref))
-        for _ in range(MAX_SAVE_ATTEMPTS):
-            with self.redis.pipeline() as pipe:
-                try:
-                    pipe.watch(*watched)  # type: ignore[no-untyped-call]
-                    contact = _read(pipe, ref)
-                    pipe.multi()
-                    result = decide(contact, pipe)
-                    pipe.execute()
-                    return result
-                except WatchError:
-                    continue
-        raise SessionConflict(f"conversation changed {MAX_SAVE_ATTEMPTS} times while we saved it")
+        return watched_update(
+            self.redis,
+            (keys.session(ref), keys.opted_out(ref), keys.caller_escalation(ref)),
+            lambda pipe: _read(pipe, ref),
+            decide,
+            attempts=MAX_SAVE_ATTEMPTS,
+            conflict=f"conversation changed {MAX_SAVE_ATTEMPTS} times while we saved it",
+        )
 
     def load(self, ref: str) -> Contact:
         return _read(self.redis, ref)

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from redis import Redis, WatchError
+from redis import Redis
 from redis.client import Pipeline
 
 from helpline import keys
-from helpline.errors import SessionConflict
 from helpline.escalation.model import Escalation, EscalationState, epoch
 from helpline.store import as_text
+from helpline.transaction import watched_update
 
 MAX_UPDATE_ATTEMPTS = 8
 """An escalation changes a few times a minute at most; more conflicts than this is a bug."""
@@ -96,19 +96,19 @@ class EscalationStore:
     def update(self, esc_id: int, decide: Callable[[Escalation | None, Pipeline], T]) -> T:
         """Read the escalation, let `decide` queue writes, commit only if nobody changed it."""
         key = keys.escalation(esc_id)
-        for _ in range(MAX_UPDATE_ATTEMPTS):
-            with self.redis.pipeline() as pipe:
-                try:
-                    pipe.watch(key)  # type: ignore[no-untyped-call]
-                    raw = pipe.get(key)
-                    current = Escalation.from_json(raw) if raw else None
-                    pipe.multi()
-                    result = decide(current, pipe)
-                    pipe.execute()
-                    return result
-                except WatchError:
-                    continue
-        raise SessionConflict(f"escalation {esc_id} changed {MAX_UPDATE_ATTEMPTS} times in a row")
+
+        def read(pipe: Pipeline) -> Escalation | None:
+            raw = pipe.get(key)
+            return Escalation.from_json(raw) if raw else None
+
+        return watched_update(
+            self.redis,
+            (key,),
+            read,
+            decide,
+            attempts=MAX_UPDATE_ATTEMPTS,
+            conflict=f"escalation {esc_id} changed {MAX_UPDATE_ATTEMPTS} times in a row",
+        )
 
     def save(
         self, pipe: Pipeline, esc: Escalation, event: str, now: datetime, *, staff: str = ""

@@ -7,12 +7,12 @@ from typing import TypeVar
 
 from redis import Redis
 from redis.client import Pipeline
-from redis.exceptions import WatchError
 
 from helpline import keys
-from helpline.errors import SessionConflict
 from helpline.privacy import contact_ref
 from helpline.settings import Secret
+from helpline.store import as_text
+from helpline.transaction import watched_update
 from helpline.voice.call_state import CallState
 
 T = TypeVar("T")
@@ -36,19 +36,19 @@ class CallStore:
     def update(self, call_ref: str, decide: Callable[[CallState | None, Pipeline], T]) -> T:
         """Read the call, let `decide` queue writes, commit only if nobody changed it meanwhile."""
         key = keys.call(call_ref)
-        for _ in range(MAX_UPDATE_ATTEMPTS):
-            with self.redis.pipeline() as pipe:
-                try:
-                    pipe.watch(key)  # type: ignore[no-untyped-call]
-                    raw = pipe.get(key)
-                    current = CallState.from_json(raw) if raw else None
-                    pipe.multi()
-                    result = decide(current, pipe)
-                    pipe.execute()
-                    return result
-                except WatchError:
-                    continue
-        raise SessionConflict(f"call changed {MAX_UPDATE_ATTEMPTS} times in a row")
+
+        def read(pipe: Pipeline) -> CallState | None:
+            raw = pipe.get(key)
+            return CallState.from_json(raw) if raw else None
+
+        return watched_update(
+            self.redis,
+            (key,),
+            read,
+            decide,
+            attempts=MAX_UPDATE_ATTEMPTS,
+            conflict=f"call changed {MAX_UPDATE_ATTEMPTS} times in a row",
+        )
 
     def save(self, pipe: Pipeline, call_ref: str, state: CallState) -> None:
         pipe.set(keys.call(call_ref), state.to_json(), ex=int(keys.CALL_TTL.total_seconds()))
@@ -59,9 +59,7 @@ class CallStore:
         ttl = int(keys.CALL_CALLBACK_DEDUPE_TTL.total_seconds())
         if self.redis.set(seen, answer, nx=True, ex=ttl):
             return answer
-        raw = self.redis.get(seen)
-        return raw.decode() if isinstance(raw, bytes) else str(raw or answer)
+        return as_text(self.redis.get(seen)) or answer
 
     def seen(self, call_ref: str, key: str) -> str | None:
-        raw = self.redis.get(keys.call_callback_seen(call_ref, key))
-        return raw.decode() if isinstance(raw, bytes) else raw
+        return as_text(self.redis.get(keys.call_callback_seen(call_ref, key)))
