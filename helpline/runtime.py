@@ -153,6 +153,7 @@ def build_runtime(
         line=Line(
             settings=settings,
             calls=CallStore(redis, settings.secret_key),
+            store=store,
             catalog=catalog,
             desk=desk,
             queue=queue,

@@ -7,7 +7,7 @@ hash of the number) and staff are roster names.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -28,22 +28,26 @@ class Phase(StrEnum):
 class CallState:
     ref: str
     language: str
-    can_text: bool = True
     phase: Phase = Phase.MENU
     session: dict[str, Any] | None = None
     """The engine's Session.to_dict(), while the flow runs."""
     pending: str = ""
     """Speech heard with low confidence, waiting for the caller to confirm it with a key."""
-    reason: str = ""
     esc: int | None = None
-    attempt: int = 0
-    """Dial attempts so far; attempt N's callbacks carry n=N, so a stale one is ignored."""
     tried: tuple[str, ...] = ()
-    dialing: str = ""
+    """Staff dialled so far, in order; the last is the one ringing now."""
     accepted_by: str = ""
     transfer_started: str = ""
     """ISO time the caller went on hold: the hold ceiling counts from here."""
-    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def attempt(self) -> int:
+        """Dial attempts so far; attempt N's callbacks carry n=N, so a stale one is ignored."""
+        return len(self.tried)
+
+    @property
+    def dialing(self) -> str:
+        return self.tried[-1] if self.tried else ""
 
     def moved(self, **changes: Any) -> CallState:
         return replace(self, **changes)

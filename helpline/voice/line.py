@@ -38,6 +38,7 @@ from helpline.oncall.roster import Staff
 from helpline.privacy import contact_ref
 from helpline.queueing import enqueue, job_id
 from helpline.settings import Settings
+from helpline.store import ContactStore, as_text
 from helpline.voice import speech, transfer
 from helpline.voice.call_state import CallState, Phase
 from helpline.voice.call_store import CallStore
@@ -61,6 +62,7 @@ class Line:
         *,
         settings: Settings,
         calls: CallStore,
+        store: ContactStore,
         catalog: FlowCatalog,
         desk: Desk,
         queue: Queue,
@@ -68,6 +70,7 @@ class Line:
     ) -> None:
         self.settings = settings
         self.calls = calls
+        self.store = store
         self.catalog = catalog
         self.desk = desk
         self.queue = queue
@@ -85,8 +88,7 @@ class Line:
         cref = self.calls.ref(call_sid)
         redis = self.calls.redis
         can_text = not redis.exists(keys.cannot_text(ref))
-        raw_language = redis.get(keys.language(ref))
-        remembered = raw_language.decode() if isinstance(raw_language, bytes) else raw_language
+        remembered = as_text(redis.get(keys.language(ref)))
 
         def decide(state: CallState | None, pipe: Pipeline) -> str:
             if state is not None:  # Twilio asked twice for the same call: carry on from here
@@ -101,7 +103,7 @@ class Line:
                 language=remembered,
                 seed={} if can_text else {"can_text": "no"},
             )
-            fresh = CallState(ref=ref, language=sprint.session.language, can_text=can_text)
+            fresh = CallState(ref=ref, language=sprint.session.language)
             # The worker texts meetings to this number after the call; keep it that long.
             pipe.set(keys.number(ref), number, ex=int(keys.NUMBER_MIN_TTL.total_seconds()))
             return self._apply(pipe, cref, fresh, flow, sprint, number=number, cause=cref)
@@ -217,7 +219,7 @@ class Line:
             esc = self.desk.open_call(
                 pipe,
                 ref=state.ref,
-                number=number or self._number(state.ref),
+                number=number or self.store.number(state.ref),
                 reason=escalation.reason,
                 language=escalation.language,
                 now=now,
@@ -226,7 +228,6 @@ class Line:
                 phase=Phase.TRANSFER,
                 session=None,
                 esc=esc,
-                reason=escalation.reason,
                 transfer_started=now.isoformat(),
             )
             return self._next_transfer(pipe, cref, state, texts, now)
@@ -238,10 +239,6 @@ class Line:
         if waiting is None:
             twiml.hangup()
         return str(twiml)
-
-    def _number(self, ref: str) -> str | None:
-        raw = self.calls.redis.get(keys.number(ref))
-        return raw.decode() if isinstance(raw, bytes) else raw
 
     # --- the transfer: one staff phone at a time, then the 24/7 line --------------------
 
@@ -265,16 +262,15 @@ class Line:
         for text in texts:
             speech.say(twiml, text, state.language)
         if staff is None:
-            state = state.moved(phase=Phase.CRISIS_LINE, dialing="")
+            state = state.moved(phase=Phase.CRISIS_LINE)
             self.calls.save(pipe, cref, state)
             self._crisis_line(twiml, state.language)
             log.warning("call to the crisis line", extra={"call": cref, "esc": state.esc})
             return str(twiml)
-        attempt = state.attempt + 1
-        state = state.moved(attempt=attempt, tried=(*state.tried, staff.name), dialing=staff.name)
+        state = state.moved(tried=(*state.tried, staff.name))
         self.calls.save(pipe, cref, state)
-        self._dial(twiml, staff, attempt)
-        log.info("call transfer dialling", extra={"call": cref, "attempt": attempt})
+        self._dial(twiml, staff, state.attempt)
+        log.info("call transfer dialling", extra={"call": cref, "attempt": state.attempt})
         return str(twiml)
 
     def _dial(self, twiml: VoiceResponse, staff: Staff, attempt: int) -> None:
@@ -430,7 +426,7 @@ class Line:
         esc = self.desk.held_call(staff)
         if esc is None:
             return None
-        number = self._number(esc.ref)
+        number = self.store.number(esc.ref)
         if number is None:
             return None
         twiml = VoiceResponse()

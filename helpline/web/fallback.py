@@ -31,14 +31,13 @@ from helpline.errors import BadWebhook, SignatureInvalid
 from helpline.programs.compose import format_phone_for_text
 from helpline.settings import DEFAULT_CRISIS_LINE, DEFAULT_HELPLINE_NAME, Settings
 from helpline.telephony.twiml import TWIML_MEDIA_TYPE
+from helpline.voice.speech import VOICES
 from helpline.web.webhooks import signature_checker, twilio_form
 
 log = logging.getLogger(__name__)
 
 DIAL_TIMEOUT_SECONDS = 30
 
-VOICES = {"en": ("Polly.Joanna", "en-US"), "es": ("Polly.Lupe", "es-US")}
-"""Explicit voice and language pairs (twilio.md §2.3: a bad pair makes a <Say> fail)."""
 
 SORRY = {
     "en": "We're sorry, we're having trouble. Connecting you now to a person at our 24-hour line.",
