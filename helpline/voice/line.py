@@ -32,6 +32,7 @@ from helpline.engine import (
     crisis,
     resume,
 )
+from helpline.engine.safety import CrisisHit
 from helpline.escalation.desk import Desk
 from helpline.flowfiles.catalog import FlowCatalog
 from helpline.oncall.roster import Staff
@@ -123,32 +124,39 @@ class Line:
                 return _goodbye_unknown()
             if state.phase is not Phase.MENU or state.session is None:
                 return self._repeat(state)
-            reply = digits.strip()
+            reply, unsure = digits.strip(), False
             if state.pending:
                 # The answer to "I heard ...; press 1 if right": 1 takes it, anything else re-asks.
                 reply = state.pending if reply == "1" else ""
                 state = state.moved(pending="")
             elif not reply and heard.strip():
-                if confidence is not None and confidence < LOW_CONFIDENCE:
-                    hit = self.catalog.current.crisis.screen(heard)
-                    if hit is None:
-                        return self._confirm(pipe, cref, state, heard.strip())
                 reply = heard.strip()
-            return self._answer(pipe, cref, state, reply, cause=f"{cref}-{_sprints(state)}")
+                unsure = confidence is not None and confidence < LOW_CONFIDENCE
+            # The safety pre-router, on calls as on texts: crisis words go straight to a person,
+            # however unsure the recognition was.
+            hit = self.catalog.current.crisis.screen(reply) if reply else None
+            if unsure and hit is None:
+                return self._confirm(pipe, cref, state, reply)
+            return self._answer(pipe, cref, state, reply, hit, cause=f"{cref}-{_sprints(state)}")
 
         answer = self.calls.update(cref, decide)
         self._settle(cref)
         return answer
 
     def _answer(
-        self, pipe: Pipeline, cref: str, state: CallState, reply: str, *, cause: str
+        self,
+        pipe: Pipeline,
+        cref: str,
+        state: CallState,
+        reply: str,
+        hit: CrisisHit | None,
+        *,
+        cause: str,
     ) -> str:
         session = Session.from_dict(state.session) if state.session else None
         flows = self.catalog.refresh()
         flow = (flows.get(session.flow) if session else None) or flows.entry(Channel.VOICE)
         now = self.clock()
-        # The safety pre-router, on calls as on texts: crisis words go straight to a person.
-        hit = self.catalog.current.crisis.screen(reply) if reply else None
         if hit is not None:
             language = hit.language or state.language
             sprint = crisis(flow, session, str(hit.kind), now, language=language)
