@@ -35,6 +35,13 @@ DISTINCTIVE = ["Jordan", "drink too much", "heroin and pills", "banana"]
 """Bodies that cannot appear in a log line by coincidence."""
 
 
+def listen(caplog: pytest.LogCaptureFixture) -> None:
+    """Capture every log line, with the loggers quieted as `setup_logging` does in a process."""
+    caplog.set_level(logging.DEBUG)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def test_a_whole_conversation_leaves_no_number_or_body_in_logs_or_keys(
     phone: Phone,
     runtime: Runtime,
@@ -42,9 +49,7 @@ def test_a_whole_conversation_leaves_no_number_or_body_in_logs_or_keys(
     redis_client: redis.Redis,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG)
-    for name in QUIET_LOGGERS:  # as `setup_logging` configures a real process
-        logging.getLogger(name).setLevel(logging.WARNING)
+    listen(caplog)
     for body in BODIES:
         phone.text(body)
     run_jobs(runtime)
@@ -95,9 +100,7 @@ def test_an_escalation_leaves_no_number_or_body_in_logs_keys_or_the_audit(
     redis_client: redis.Redis,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG)
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    listen(caplog)
     staff = Phone(phone.app_url, phone.token, STAFF)
     phone.text(CRISIS_BODIES[0])
     run_jobs(runtime)
@@ -147,9 +150,7 @@ def test_a_call_leaves_no_number_or_speech_in_logs_or_keys(
 ) -> None:
     from tests.support.call import Call
 
-    caplog.set_level(logging.DEBUG)
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    listen(caplog)
     call = Call(phone).dial_in().press("1")
     call.say("Jordan wants meetings please", confidence=0.3)  # read back, then confirmed
     call.press("2").press("2").press("90210").press("1")
