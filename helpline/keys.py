@@ -264,3 +264,40 @@ def cannot_text(ref: str) -> str:
 
 def staff_on_call(staff_ref: str) -> str:
     return f"{PREFIX}:staff:{staff_ref}:on-call"
+
+
+# --- Console: logins, lockouts and the studio's simulator ---------------------------
+
+CONSOLE_SESSION_IDLE = timedelta(hours=2)
+"""A console login left alone this long ends; any page view or action renews it."""
+
+CONSOLE_SESSION_MAX = timedelta(hours=14)
+"""However active, a login lasts one long night shift at most, then asks for the password."""
+
+LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+"""Wrong passwords are counted over this window; enough of them lock the account as long."""
+
+STUDIO_SIMULATION_TTL = timedelta(hours=1)
+
+CLOSED_ESCALATIONS_MAX = 500
+"""How many recently closed escalations the console lists (they expire with their records)."""
+
+
+def console_session(token_digest: str) -> str:
+    """JSON: one console login. Named by a hash of the cookie's token, never the token."""
+    return f"{PREFIX}:console:session:{token_digest}"
+
+
+def login_failures(account_digest: str) -> str:
+    """Counter of recent wrong passwords for one account name (hashed: names are typed)."""
+    return f"{PREFIX}:console:failures:{account_digest}"
+
+
+def studio_simulation(simulation_id: str) -> str:
+    """JSON: one operator's simulated phone conversation in the studio."""
+    return f"{PREFIX}:studio:sim:{simulation_id}"
+
+
+def escalations_closed() -> str:
+    """Sorted set: recently closed escalation ids, scored by when they closed."""
+    return f"{PREFIX}:escalations:closed"
