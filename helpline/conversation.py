@@ -190,9 +190,10 @@ class Conversations:
         return Outcome(texts=texts, closes=closes)
 
     def _flow_for(self, session: Session | None) -> Flow:
+        """A waiting conversation's own flow and version; a new one starts on the live entry."""
         flows = self.catalog.refresh()
         if session is not None and session.waiting:
-            flow = flows.get(session.flow)
+            flow = self.catalog.flow_for(session)
             if flow is not None:
                 return flow
         return flows.entry(Channel.SMS)

@@ -4,6 +4,7 @@
     ├── ConfigError            a setting is missing or malformed
     ├── FlowDefinitionError    a flow or data file breaks a rule (names file:line)
     │   └── FlowProblems       several of those at once, from one check
+    ├── PublishRefused         a flow edit was not published (its problems); nothing changed
     ├── ResumeRejected         the engine was asked to resume a session that has moved on
     ├── SessionConflict        another request saved the same conversation first
     ├── SignatureInvalid       a webhook's X-Twilio-Signature does not match
@@ -63,6 +64,19 @@ class FlowProblems(FlowDefinitionError):
             path=first.path,
             line=first.line,
         )
+
+
+class PublishRefused(HelplineError):
+    """A flow edit or rollback was not published; `problems` say why, each at file:line.
+
+    Nothing on disk changed.
+    """
+
+    def __init__(self, flow: str, problems: list[FlowDefinitionError]) -> None:
+        self.flow = flow
+        self.problems = problems
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"{flow} not published: {problems[0]}{more}")
 
 
 class ResumeRejected(HelplineError):

@@ -36,6 +36,11 @@ def session(ref: str) -> str:
     return f"{PREFIX}:session:{ref}"
 
 
+def session_pattern() -> str:
+    """SCAN match for every caller's session key (the studio counts live conversations)."""
+    return session("*")
+
+
 def number(ref: str) -> str:
     """The caller's number, so workers can text them. Expires with the conversation."""
     return f"{PREFIX}:number:{ref}"
@@ -254,6 +259,11 @@ def call(call_ref: str) -> str:
     return f"{PREFIX}:call:{call_ref}"
 
 
+def call_pattern() -> str:
+    """SCAN match for call states; it matches their `:seen:` keys too, which readers skip."""
+    return call("*")
+
+
 def call_callback_seen(call_ref: str, key: str) -> str:
     return f"{PREFIX}:call:{call_ref}:seen:{key}"
 
@@ -300,4 +310,4 @@ def studio_simulation(simulation_id: str) -> str:
 
 def escalations_closed() -> str:
     """Sorted set: recently closed escalation ids, scored by when they closed."""
-    return f"{PREFIX}:escalations:closed"
+    return f"{PREFIX}:esc:closed"

@@ -87,7 +87,7 @@ def _read(client: Redis | Pipeline, ref: str) -> Contact:
     escalation = as_text(raw_escalation)
     return Contact(
         ref=ref,
-        session=_session(raw_session),
+        session=parse_session(raw_session),
         opted_out=raw_optout is not None,
         language=as_text(raw_language),
         escalation=int(escalation) if escalation else None,
@@ -101,7 +101,8 @@ def as_text(raw: bytes | str | None) -> str | None:
     return raw.decode() if isinstance(raw, bytes) else raw
 
 
-def _session(raw: bytes | str | None) -> Session | None:
+def parse_session(raw: bytes | str | None) -> Session | None:
+    """A session as stored under keys.session(ref); None when there is none."""
     return Session.from_dict(json.loads(raw)) if raw else None
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,10 +22,12 @@ from typing import TypeVar
 
 from helpline.engine.definition import Channel, Flow
 from helpline.engine.safety import BUILT_IN, CrisisPhrases
+from helpline.engine.session import Session
 from helpline.errors import FlowDefinitionError, FlowProblems
-from helpline.flowfiles.build import Built, Messages, build_flow, build_messages
+from helpline.flowfiles.build import Built, Messages, build_flow, build_messages, content_version
 from helpline.flowfiles.crisis import load_crisis
-from helpline.flowfiles.yaml_loader import load_yaml_file
+from helpline.flowfiles.versions import FlowVersions
+from helpline.flowfiles.yaml_loader import YamlDocument, load_yaml_file, load_yaml_text
 from helpline.programs.catalogue import Catalogue, load_catalogue
 from helpline.programs.spoken import SPOKEN_PLACEHOLDERS, spoken_constants
 
@@ -43,6 +46,9 @@ DATA_FILES = frozenset({MESSAGES_FILE, PROGRAMS_FILE, ONCALL_FILE, SOURCES_FILE,
 
 RELOAD_CHECK_SECONDS = 2.0
 """How often a running process looks for edited flow files (a stat of each file)."""
+
+MAX_ARCHIVED_FLOWS = 32
+"""Earlier versions kept built in memory for conversations that started on them."""
 
 
 @dataclass(frozen=True)
@@ -64,9 +70,23 @@ class FlowSet:
     def get(self, name: str) -> Flow | None:
         return self.flows.get(name)
 
+    def build(self, doc: YamlDocument, constants: Mapping[str, str]) -> Built:
+        """One more flow file, built against this set's messages and catalogue as loading does."""
+        result = build_flow(doc, self.messages, _with_late(constants))
+        if result.flow is None:
+            return result
+        return replace(result, flow=_served(result.flow, constants, self.programs))
 
-def flow_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.yaml") if p.name not in DATA_FILES)
+
+def flow_files(folder: Path, overrides: Mapping[str, str] | None = None) -> list[Path]:
+    """The flow files of a folder, with any file named in `overrides` counted as present."""
+    names = {p.name for p in folder.glob("*.yaml")} | set(overrides or {})
+    return [folder / n for n in sorted(names) if n not in DATA_FILES]
+
+
+def _served(flow: Flow, constants: Mapping[str, str], programs: Catalogue) -> Flow:
+    """A built flow with the values its texts are rendered with."""
+    return replace(flow, constants=dict(constants), language_constants=spoken_constants(programs))
 
 
 def _with_late(constants: Mapping[str, str]) -> dict[str, str]:
@@ -74,11 +94,22 @@ def _with_late(constants: Mapping[str, str]) -> dict[str, str]:
     return {**dict.fromkeys(SPOKEN_PLACEHOLDERS.values(), ""), **constants}
 
 
-def load_flow_set(folder: Path, constants: Mapping[str, str]) -> FlowSet:
-    """Load and check the whole folder; raise FlowProblems listing every error."""
+def load_flow_set(
+    folder: Path, constants: Mapping[str, str], *, overrides: Mapping[str, str] | None = None
+) -> FlowSet:
+    """Load and check the whole folder; raise FlowProblems listing every error.
+
+    `overrides` maps flow file names ("triage.yaml") to text read instead of the
+    file (which need not exist): a draft is checked as part of the folder without
+    writing it. Data files cannot be overridden.
+    """
     errors: list[FlowDefinitionError] = []
     if not folder.is_dir():
         raise FlowProblems([FlowDefinitionError("flows folder does not exist", path=folder)])
+    overrides = dict(overrides or {})
+    unusable = [n for n in overrides if n in DATA_FILES or not n.endswith(".yaml") or "/" in n]
+    if unusable:
+        raise ValueError(f"only flow files can be overridden, not {', '.join(unusable)}")
     messages = _data_file(
         folder / MESSAGES_FILE, lambda p: build_messages(load_yaml_file(p), constants), errors
     )
@@ -89,9 +120,11 @@ def load_flow_set(folder: Path, constants: Mapping[str, str]) -> FlowSet:
     built: dict[str, Built] = {}
     warnings: list[FlowDefinitionError] = list(messages.warnings) if messages else []
     if messages is not None:
-        for path in flow_files(folder):
+        for path in flow_files(folder, overrides):
             try:
-                result = build_flow(load_yaml_file(path), messages, _with_late(constants))
+                text = overrides.get(path.name)
+                doc = load_yaml_file(path) if text is None else load_yaml_text(text, path)
+                result = build_flow(doc, messages, _with_late(constants))
             except FlowDefinitionError as exc:  # unreadable or not YAML
                 errors.append(exc)
                 continue
@@ -101,9 +134,8 @@ def load_flow_set(folder: Path, constants: Mapping[str, str]) -> FlowSet:
     entries = _entries(folder, built, errors)
     if errors or messages is None or programs is None or crisis is None:
         raise FlowProblems(errors)
-    spoken = spoken_constants(programs)
     flows = {
-        name: replace(b.flow, constants=dict(constants), language_constants=spoken)
+        name: _served(b.flow, constants, programs)
         for name, b in built.items()
         if b.flow is not None
     }
@@ -221,7 +253,11 @@ def check_paths(
 
 
 class FlowCatalog:
-    """The live FlowSet of one process. Thread-safe; `refresh()` is cheap to call often."""
+    """The live FlowSet of one process. Thread-safe; `refresh()` is cheap to call often.
+
+    A conversation keeps the version of its flow it started on: `flow_for`
+    serves it from the archive of published versions (flowfiles/versions.py).
+    """
 
     def __init__(
         self,
@@ -233,10 +269,13 @@ class FlowCatalog:
         self.folder = folder
         self.check_every = check_every
         self.constants = dict(constants)
+        self.versions = FlowVersions(folder)
         self._lock = threading.Lock()
         self._stamp = self._fingerprint()
         self._current = load_flow_set(folder, self.constants)  # a bad folder stops start-up
         self._checked_at = time.monotonic()
+        self._archived: OrderedDict[tuple[str, str], Flow | None] = OrderedDict()
+        self._archived_lock = threading.Lock()
         self.last_error: FlowProblems | None = None
 
     @property
@@ -254,18 +293,86 @@ class FlowCatalog:
             if stamp == self._stamp:
                 return self._current
             self._stamp = stamp
-            try:
-                self._current = load_flow_set(self.folder, self.constants)
-            except FlowProblems as exc:
-                self.last_error = exc
-                log.error(
-                    "flows reload refused; still serving the last valid flows",
-                    extra={"problems": [str(p) for p in exc.problems]},
-                )
-            else:
-                self.last_error = None
-                log.info("flows reloaded", extra={"flows": sorted(self._current.flows)})
+            return self._load()
+
+    def reload(self) -> FlowSet:
+        """Reload now, whatever the clock and stamps say (after this process published)."""
+        with self._lock:
+            self._checked_at = time.monotonic()
+            self._stamp = self._fingerprint()
+            return self._load()
+
+    def flow_for(self, session: Session) -> Flow | None:
+        """The flow `session` runs in: the version it started on when that can still be built.
+
+        The live flow when the versions match, or when the archive lacks the
+        session's version or it no longer builds (messages.yaml changed, say);
+        None when the live set has no flow of that name.
+        """
+        flows = self.refresh()
+        live = flows.get(session.flow)
+        if live is None or live.version == session.flow_version:
+            return live
+        return self._archived_flow(flows, session.flow, session.flow_version) or live
+
+    def _load(self) -> FlowSet:
+        """Called with the lock held."""
+        try:
+            loaded = load_flow_set(self.folder, self.constants)
+        except FlowProblems as exc:
+            self.last_error = exc
+            log.error(
+                "flows reload refused; still serving the last valid flows",
+                extra={"problems": [str(p) for p in exc.problems]},
+            )
             return self._current
+        self.last_error = None
+        self._current = loaded
+        with self._archived_lock:
+            self._archived.clear()  # built against the old messages and catalogue
+        log.info("flows reloaded", extra={"flows": sorted(loaded.flows)})
+        return loaded
+
+    def _archived_flow(self, flows: FlowSet, name: str, version: str) -> Flow | None:
+        key = (name, version)
+        with self._archived_lock:
+            if key in self._archived:
+                self._archived.move_to_end(key)
+                return self._archived[key]
+        flow = self._build_archived(flows, name, version)
+        with self._archived_lock:
+            if flows is self._current:  # not built against a set replaced meanwhile
+                self._archived[key] = flow  # a miss is kept too: warn once, not every text
+                while len(self._archived) > MAX_ARCHIVED_FLOWS:
+                    self._archived.popitem(last=False)
+        return flow
+
+    def _build_archived(self, flows: FlowSet, name: str, version: str) -> Flow | None:
+        text = self.versions.text(name, version)
+        if text is None:
+            log.warning(
+                "flow version not archived; serving the live one",
+                extra={"flow": name, "version": version},
+            )
+            return None
+        try:
+            # Named as the live file: a flow's name is its file's stem.
+            doc = load_yaml_text(text, self.folder / f"{name}.yaml")
+        except FlowDefinitionError as exc:
+            problems = [exc.message]
+        else:
+            if content_version(doc) != version:
+                problems = ["archived text does not hash to its version"]
+            else:
+                built = flows.build(doc, self.constants)
+                if built.flow is not None:
+                    return built.flow
+                problems = [p.message for p in built.errors]
+        log.warning(
+            "archived flow version no longer builds; serving the live one",
+            extra={"flow": name, "version": version, "problems": problems},
+        )
+        return None
 
     def _fingerprint(self) -> tuple[tuple[str, int, int], ...]:
         stamps = []

@@ -155,7 +155,11 @@ class Line:
     ) -> str:
         session = Session.from_dict(state.session) if state.session else None
         flows = self.catalog.refresh()
-        flow = (flows.get(session.flow) if session else None) or flows.entry(Channel.VOICE)
+        # A call mid-flow keeps the version it started on; a finished one starts on the live one.
+        pinned = self.catalog.flow_for(session) if session and session.waiting else None
+        flow = (
+            pinned or (flows.get(session.flow) if session else None) or flows.entry(Channel.VOICE)
+        )
         now = self.clock()
         if hit is not None:
             language = hit.language or state.language
@@ -454,7 +458,7 @@ class Line:
         language = state.language
         if state.phase is Phase.MENU and state.session is not None:
             session = Session.from_dict(state.session)
-            flow = self.catalog.refresh().get(session.flow)
+            flow = self.catalog.flow_for(session)
             node = flow.nodes.get(session.node) if flow else None
             if flow is not None and node is not None and node.wait is not None:
                 unclear = flow.system.unclear.render(language, flow.values(language))
