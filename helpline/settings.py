@@ -6,6 +6,8 @@ names its variable; secrets never print.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +24,8 @@ DEFAULT_HELPLINE_NAME = "Recovery Helpline"
 SANDBOX_SECRET_KEY = "sandbox-only-key-never-use-in-production"
 SANDBOX_NUMBER = "+15550100000"  # 555-01xx numbers are reserved for fiction
 MIN_SECRET_KEY_CHARS = 16
+DEFAULT_ACCOUNTS_FILE = "accounts.yaml"
+"""Console accounts, in the working directory unless HELPLINE_ACCOUNTS says (kept out of git)."""
 
 
 class Secret:
@@ -70,6 +74,19 @@ class Settings:
     helpline_name: str
     feed_keys: Mapping[str, Secret] = field(default_factory=dict, repr=False)
     """Meeting feed sharing keys, from variables named `*_FEED_KEY` (meeting-sources.yaml)."""
+    accounts_path: Path = Path(DEFAULT_ACCOUNTS_FILE)
+    """Who may log in to /console (`helpline accounts` writes it)."""
+
+    @property
+    def console_key(self) -> Secret:
+        """Signs console cookies: derived from the secret key, so one variable is enough."""
+        digest = hmac.new(self.secret_key.reveal().encode(), b"console-cookie", hashlib.sha256)
+        return Secret(digest.hexdigest())
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies marked Secure whenever the public URL is https (always, in production)."""
+        return bool(self.public_url and self.public_url.startswith("https://"))
 
     @property
     def sandbox(self) -> bool:
@@ -150,7 +167,12 @@ class Settings:
             secret_key=Secret(secret),
             helpline_name=get("HELPLINE_NAME") or DEFAULT_HELPLINE_NAME,
             feed_keys=feed_keys_from(env),
+            accounts_path=accounts_path_from(env),
         )
+
+
+def accounts_path_from(environ: Mapping[str, str]) -> Path:
+    return Path(environ.get("HELPLINE_ACCOUNTS", "").strip() or DEFAULT_ACCOUNTS_FILE)
 
 
 FEED_KEY_SUFFIX = "_FEED_KEY"

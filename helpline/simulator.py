@@ -7,6 +7,7 @@ current wait runs out), /reset (forget the conversation), /quit.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
 
@@ -17,9 +18,11 @@ from helpline.engine import (
     OptedOut,
     Session,
     SessionEnded,
+    Sprint,
     TextQueued,
     TextReceived,
     TimedOut,
+    crisis,
     resume,
 )
 from helpline.engine.actions import MORE_MEETINGS_JOB, SendMeetings, SendPrograms
@@ -51,36 +54,54 @@ class Simulator:
         self.session: Session | None = None
 
     def say(self, text: str) -> list[str]:
-        return self._sprint(TextReceived(text=text))
+        return _lines(self.reply(text))
 
     def timeout(self) -> list[str]:
+        return _lines(self.wait_out())
+
+    def reply(self, text: str) -> list[Said]:
+        """The caller sends `text`: screened for crisis words first, as the service does."""
+        hit = self.flows.crisis.screen(text)
+        if hit is None:
+            return self._sprint(TextReceived(text=text))
+        self.now += STEP
+        language = hit.language or (self.session.language if self.session else self.language)
+        sprint = crisis(self.flow, self.session, str(hit.kind), self.now, language=language)
+        return self._events(sprint)
+
+    def wait_out(self) -> list[Said]:
+        """The caller says nothing until the current wait ends."""
         if self.session is None or self.session.timeout_at is None:
-            return ["(nothing is waiting for a reply)"]
+            return [Said("note", "nothing is waiting for a reply")]
         self.now = max(self.now, self.session.timeout_at)
         return self._sprint(TimedOut(wait_id=self.session.wait_id))
 
-    def _sprint(self, given: TextReceived | TimedOut) -> list[str]:
+    def _sprint(self, given: TextReceived | TimedOut) -> list[Said]:
         self.now += STEP
         try:
             sprint = resume(self.flow, self.session, given, self.now, language=self.language)
         except ResumeRejected as exc:
-            return [f"({exc})"]
+            return [Said("note", str(exc))]
+        return self._events(sprint)
+
+    def _events(self, sprint: Sprint) -> list[Said]:
         self.session = sprint.session
         self.language = sprint.session.language
-        out: list[str] = []
+        out: list[Said] = []
         for event in sprint.events:
             match event:
                 case TextQueued(text=text):
-                    out.append(f"< {text}")
+                    out.append(Said("text", text))
                 case JobRequested(job=job, language=language, variables=variables):
-                    out.append(f"[worker: {job}]")
-                    out += [f"< {t}" for t in self._job_texts(job, language, dict(variables))]
+                    out.append(Said("event", f"worker: {job}"))
+                    texts = self._job_texts(job, language, dict(variables))
+                    out += [Said("text", t) for t in texts]
                 case EscalationRequested(reason=reason):
-                    out.append(f"[escalation to a person: {reason}]")
+                    out.append(Said("event", f"escalation to a person: {reason}"))
                 case OptedOut():
-                    out.append("[opted out: nothing more is sent until START]")
+                    out.append(Said("event", "opted out: nothing more is sent until START"))
                 case SessionEnded(reason=reason):
-                    out.append(f"[conversation ended: {reason}]")
+                    out.append(Said("event", f"conversation ended: {reason}"))
         return out
 
     def _job_texts(self, job: str, language: str, variables: dict[str, str]) -> list[str]:
@@ -102,6 +123,20 @@ class Simulator:
             text, _ = next_page(None, self.now, language=language, crisis_line=crisis_line)
             return [text]
         return [f"(no simulation for the {job} job)"]
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """One thing the simulated phone shows: a text the caller gets, or what happened."""
+
+    kind: str
+    """text (the caller gets it), event (what the service would do) or note (why nothing)"""
+    text: str
+
+
+def _lines(said: list[Said]) -> list[str]:
+    shapes = {"text": "< {}", "event": "[{}]", "note": "({})"}
+    return [shapes[s.kind].format(s.text) for s in said]
 
 
 def _no_directory(query: MeetingQuery) -> SearchResult:

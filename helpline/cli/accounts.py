@@ -12,16 +12,15 @@ from rich.console import Console
 
 from helpline.console.accounts import Accounts, Role
 from helpline.errors import ConfigError
+from helpline.settings import accounts_path_from
 
 app = typer.Typer(no_args_is_help=True, help="Console accounts: staff and operators.")
 out = Console(highlight=False, soft_wrap=True)
 
-DEFAULT_ACCOUNTS_FILE = "accounts.yaml"
-
 
 def accounts_path() -> Path:
-    """HELPLINE_ACCOUNTS, or accounts.yaml in the working directory (kept out of git)."""
-    return Path(os.environ.get("HELPLINE_ACCOUNTS", "").strip() or DEFAULT_ACCOUNTS_FILE)
+    """HELPLINE_ACCOUNTS, or accounts.yaml in the working directory: the same rule as the web."""
+    return accounts_path_from(os.environ)
 
 
 @app.command()

@@ -126,3 +126,32 @@ class Accounts:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+class AccountsFile:
+    """The accounts file as a running web process sees it: re-read when it changes.
+
+    `helpline accounts remove` takes effect on the next request, with no restart.
+    A file that turns invalid keeps the last good accounts (and says so in the log).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp: tuple[int, int] | None = None
+        self._accounts = Accounts(path, {})
+        self.problem: FlowProblems | None = None
+
+    def current(self) -> Accounts:
+        try:
+            stat = self.path.stat()
+            stamp: tuple[int, int] | None = (stat.st_mtime_ns, stat.st_size)
+        except FileNotFoundError:
+            stamp = None
+        if stamp != self._stamp:
+            self._stamp = stamp
+            try:
+                self._accounts = Accounts.load(self.path)
+                self.problem = None
+            except FlowProblems as exc:
+                self.problem = exc
+        return self._accounts

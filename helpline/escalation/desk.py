@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from redis import Redis
 from redis.client import Pipeline
@@ -48,6 +50,26 @@ CALL_RECORD_GRACE = timedelta(minutes=10)
 
 TAKE_PREVIEW_MESSAGES = 3
 """The caller's last few texts, shown to whoever takes the escalation."""
+
+NOTE = "note"
+"""A conversation entry staff wrote for each other; never sent to the caller."""
+
+
+class Answer(StrEnum):
+    """How a take, close, reply or note went, for the text or page that reports it."""
+
+    DONE = "done"
+    ALREADY_YOURS = "already_yours"
+    ALREADY_CLOSED = "already_closed"
+    HELD_BY_OTHER = "held_by_other"
+    NOT_TAKEN = "not_taken"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    answer: Answer
+    escalation: Escalation | None
 
 
 class Desk:
@@ -344,18 +366,31 @@ class Desk:
         return [self.close(staff, sref, code)]
 
     def take(self, staff: Staff, sref: str, code: int) -> str:
-        now = self.clock()
+        """`12a` by text: the answer in words for the staff member's phone."""
+        handled = self.take_escalation(staff, code)
+        esc = handled.escalation
+        if esc is None:
+            return staff_texts.unknown_code(code)
+        if handled.answer is Answer.ALREADY_CLOSED:
+            return staff_texts.already_closed(code)
+        if handled.answer is Answer.HELD_BY_OTHER:
+            return staff_texts.taken_by_other(esc)
+        return staff_texts.taken_reply(esc, self._last_words(esc))
 
-        def decide(esc: Escalation | None, pipe: Pipeline) -> str:
+    def take_escalation(self, staff: Staff, code: int) -> Handled:
+        """Take it (by text or from the console): the caller hears a person joined."""
+        now, sref = self.clock(), self.staff_ref(staff.phone)
+
+        def decide(esc: Escalation | None, pipe: Pipeline) -> Handled:
             if esc is None:
-                return staff_texts.unknown_code(code)
+                return Handled(Answer.UNKNOWN, None)
             if esc.state is EscalationState.CLOSED:
-                return staff_texts.already_closed(code)
+                return Handled(Answer.ALREADY_CLOSED, esc)
             if esc.state is EscalationState.TAKEN:
                 if esc.holder != staff.name:
-                    return staff_texts.taken_by_other(esc)
+                    return Handled(Answer.HELD_BY_OTHER, esc)
                 self._point(pipe, sref, esc.id)
-                return staff_texts.taken_reply(esc, self._last_words(esc))
+                return Handled(Answer.ALREADY_YOURS, esc)
             taken = esc.moved(
                 state=EscalationState.TAKEN, holder=staff.name, taken_at=now, due_at=None
             )
@@ -370,25 +405,41 @@ class Desk:
                         staff_texts.taken_notice(taken),
                         batch=f"taken-{esc.id}-{other}",
                     )
-            return staff_texts.taken_reply(taken, self._last_words(taken))
+            return Handled(Answer.DONE, taken)
 
-        reply = self.store.update(code, decide)
-        log.info("take answered", extra={"esc": code})
-        return reply
+        handled = self.store.update(code, decide)
+        log.info("take answered", extra={"esc": code, "answer": handled.answer.value})
+        return handled
 
     def close(self, staff: Staff | None, sref: str | None, code: int, *, why: str = "") -> str:
-        now = self.clock()
-        by = staff.name if staff else why
+        """`12c` by text (or the caller's STOP): the answer in words for a staff phone."""
+        handled = self.close_escalation(staff.name if staff else None, code, why=why)
+        if handled.escalation is None:
+            return staff_texts.unknown_code(code)
+        if handled.answer is Answer.ALREADY_CLOSED:
+            return staff_texts.already_closed(code)
+        if handled.answer is Answer.HELD_BY_OTHER:
+            return staff_texts.taken_by_other(handled.escalation)
+        return staff_texts.closed_reply(handled.escalation)
 
-        def decide(esc: Escalation | None, pipe: Pipeline) -> str:
+    def close_escalation(
+        self, name: str | None, code: int, *, why: str = "", holder_only: bool = False
+    ) -> Handled:
+        """Close it; `holder_only` (the console) refuses anyone but the holder of a taken one."""
+        now = self.clock()
+        by = name or why
+
+        def decide(esc: Escalation | None, pipe: Pipeline) -> Handled:
             if esc is None:
-                return staff_texts.unknown_code(code)
+                return Handled(Answer.UNKNOWN, None)
             if esc.state is EscalationState.CLOSED:
-                return staff_texts.already_closed(code)
+                return Handled(Answer.ALREADY_CLOSED, esc)
+            if holder_only and esc.state is EscalationState.TAKEN and esc.holder != name:
+                return Handled(Answer.HELD_BY_OTHER, esc)
             closed = esc.moved(
                 state=EscalationState.CLOSED, closed_at=now, closed_by=by, due_at=None
             )
-            self.store.save(pipe, closed, "closed", now, staff=staff.name if staff else "")
+            self.store.save(pipe, closed, "closed", now, staff=name or "")
             self._released(pipe, closed)
             if why != "opted_out":
                 self._tell_caller(pipe, closed, "person_left", batch="closed")
@@ -400,9 +451,32 @@ class Desk:
             told = {esc.holder} if esc.holder else set(esc.paged)
             for other in sorted(n for n in told if n and n != by):
                 self._tell_staff(pipe, other, notice, batch=f"closed-{esc.id}-{other}")
-            return staff_texts.closed_reply(closed)
+            return Handled(Answer.DONE, closed)
 
         return self.store.update(code, decide)
+
+    def reply(self, staff: Staff, esc_id: int, body: str) -> Handled:
+        """Words for the caller, from the console: only the holder's, sent from the helpline."""
+        esc = self.store.get(esc_id)
+        if esc is None:
+            return Handled(Answer.UNKNOWN, None)
+        if esc.state is not EscalationState.TAKEN or esc.holder != staff.name:
+            answer = Answer.ALREADY_CLOSED if esc.state is EscalationState.CLOSED else (
+                Answer.HELD_BY_OTHER if esc.holder else Answer.NOT_TAKEN
+            )  # fmt: skip
+            return Handled(answer, esc)
+        self._relay_to_caller(esc, staff, self.staff_ref(staff.phone), body)
+        return Handled(Answer.DONE, esc)
+
+    def add_note(self, name: str, esc_id: int, body: str) -> Handled:
+        """A note for staff only: it stays in the transcript and never reaches the caller."""
+        esc = self.store.get(esc_id)
+        if esc is None:
+            return Handled(Answer.UNKNOWN, None)
+        if esc.holder is not None and esc.holder != name:
+            return Handled(Answer.HELD_BY_OTHER, esc)
+        self.store.note(self.redis, esc.id, name, body, self.clock(), kind=NOTE)
+        return Handled(Answer.DONE, esc)
 
     def _point(self, pipe: Pipeline, sref: str, esc_id: int) -> None:
         ttl = int(keys.STAFF_POINTER_TTL.total_seconds())
@@ -410,7 +484,11 @@ class Desk:
         pipe.set(keys.staff_latest(sref), str(esc_id), ex=ttl)
 
     def _last_words(self, esc: Escalation) -> list[str]:
-        said = [m["body"] for m in self.store.conversation(esc.id) if m.get("who") == "caller"]
+        said = [
+            m["body"]
+            for m in self.store.conversation(esc.id)
+            if m.get("who") == "caller" and m.get("kind") != NOTE
+        ]
         return said[-TAKE_PREVIEW_MESSAGES:]
 
     def _relay_from_staff(self, staff: Staff, sref: str, body: str) -> list[str]:
@@ -418,6 +496,10 @@ class Desk:
         esc = self.store.get(int(raw)) if raw else None
         if esc is None or esc.state is not EscalationState.TAKEN or esc.holder != staff.name:
             return [staff_texts.not_talking()]
+        self._relay_to_caller(esc, staff, sref, body)
+        return []
+
+    def _relay_to_caller(self, esc: Escalation, staff: Staff, sref: str, body: str) -> None:
         now = self.clock()
         with self.redis.pipeline() as pipe:
             pipe.multi()  # rq's enqueue on a pipeline expects MULTI already begun
@@ -427,7 +509,6 @@ class Desk:
             )
             pipe.expire(keys.staff_current(sref), int(keys.STAFF_POINTER_TTL.total_seconds()))
             pipe.execute()
-        return []
 
     def not_staff_reply(self, number: str, body: str) -> list[str] | None:
         """A reply code from a phone that was paged once but is no longer on the roster."""

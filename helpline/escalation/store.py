@@ -72,6 +72,18 @@ class EscalationStore:
     def open_ids(self) -> list[int]:
         return sorted(int(i) for i in self.redis.smembers(keys.escalations_open()))
 
+    def closed_ids(self, *, limit: int) -> list[int]:
+        """The most recently closed, newest first."""
+        raw: Any = self.redis.zrevrange(keys.escalations_closed(), 0, limit - 1)
+        return [int(i) for i in raw]
+
+    def many(self, ids: list[int]) -> list[Escalation]:
+        """The escalations that still exist, in the order asked (one round trip)."""
+        if not ids:
+            return []
+        raws: Any = self.redis.mget([keys.escalation(i) for i in ids])
+        return [Escalation.from_json(raw) for raw in raws if raw]
+
     def pages(self, esc_id: int) -> dict[str, PageRecord]:
         raw: Any = self.redis.hgetall(keys.escalation_pages(esc_id))
         return {k.decode(): PageRecord.from_json(v) for k, v in raw.items()}
@@ -126,6 +138,9 @@ class EscalationStore:
             pipe.zrem(keys.escalations_due(), str(esc.id))
         if esc.state is EscalationState.CLOSED:
             pipe.srem(keys.escalations_open(), str(esc.id))
+            # The console's recent list: newest kept, the rest gone with their records.
+            pipe.zadd(keys.escalations_closed(), {str(esc.id): epoch(esc.closed_at or now)})
+            pipe.zremrangebyrank(keys.escalations_closed(), 0, -keys.CLOSED_ESCALATIONS_MAX - 1)
             pipe.delete(keys.caller_escalation(esc.ref))
             retention = int(keys.ESCALATION_RETENTION.total_seconds())
             for key in (keys.escalation(esc.id), keys.escalation_pages(esc.id),
@@ -159,11 +174,26 @@ class EscalationStore:
     def set_page(self, client: Redis | Pipeline, esc_id: int, key: str, page: PageRecord) -> None:
         client.hset(keys.escalation_pages(esc_id), key, page.to_json())
 
-    def note(self, pipe: Pipeline | Redis, esc_id: int, who: str, body: str, now: datetime) -> None:
-        """Append to the escalation's conversation (read by the holder, purged with it)."""
+    def note(
+        self,
+        pipe: Pipeline | Redis,
+        esc_id: int,
+        who: str,
+        body: str,
+        now: datetime,
+        *,
+        kind: str = "",
+    ) -> None:
+        """Append to the escalation's conversation (read by the holder, purged with it).
+
+        `kind` marks entries that are not messages (a staff note); plain messages have none.
+        """
+        fields = {"who": who, "body": body, "at": now.isoformat(timespec="seconds")}
+        if kind:
+            fields["kind"] = kind
         pipe.xadd(
             keys.escalation_log(esc_id),
-            {"who": who, "body": body, "at": now.isoformat(timespec="seconds")},
+            fields,  # type: ignore[arg-type]
             maxlen=LOG_MAX,
             approximate=True,
         )

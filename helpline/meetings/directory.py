@@ -217,6 +217,10 @@ class SourceStatus:
     meetings: int
     imported_at: datetime
     generation: int
+    read: int = 0
+    """Entries the last import read: meetings kept plus rejects."""
+    rejected: dict[str, int] = field(default_factory=dict)
+    """The last import's rejects by reason."""
 
 
 def _offset_minutes(zone: ZoneInfo, when: datetime) -> int:
@@ -328,6 +332,9 @@ class Directory:
                             "meetings": build.kept,
                             "imported_at": now.isoformat(),
                             "keys": json.dumps(new_keys),
+                            # What operators see of the last import (the console's directory).
+                            "read": build.read,
+                            "rejected": json.dumps(dict(build.rejected)),
                         },
                     )
                     pipe.hset(keys.meetings_live(), source.id, build.generation().to_json())
@@ -368,7 +375,7 @@ class Directory:
             for source_id in ids:
                 pipe.hmget(
                     keys.meetings_source(source_id),
-                    ["program", "meetings", "imported_at", "generation"],
+                    ["program", "meetings", "imported_at", "generation", "read", "rejected"],
                 )
             rows = pipe.execute()
         return [
@@ -378,8 +385,10 @@ class Directory:
                 meetings=int(meetings),
                 imported_at=datetime.fromisoformat(imported_at.decode()),
                 generation=int(generation),
+                read=int(read or 0),
+                rejected=json.loads(rejected) if rejected else {},
             )
-            for source_id, (program, meetings, imported_at, generation) in zip(
+            for source_id, (program, meetings, imported_at, generation, read, rejected) in zip(
                 ids, rows, strict=True
             )
             if program is not None
