@@ -14,6 +14,8 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -21,6 +23,8 @@ from helpline.flowfiles.catalog import RELOAD_CHECK_SECONDS
 from helpline.runtime import Runtime, build_runtime
 from helpline.settings import Settings
 from helpline.web import fallback, health, page_calls, sandbox, sms, status, voice
+from helpline.web.console.gate import Gate
+from helpline.web.console.routes import console_mount
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Invalid flows raise here, so the server refuses to start on them.
         app.state.runtime = runtime or await run_in_threadpool(build_runtime, settings)
+        app.state.console_gate = Gate.build(app.state.runtime)
         reloader = asyncio.create_task(_watch_flows(app.state.runtime))
         try:
             yield
@@ -65,8 +70,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             Route("/sandbox/reset", sandbox.reset, methods=["POST"]),
             Route("/sandbox/events", sandbox.events, methods=["GET"]),
         ]
+    else:
+        routes.append(Route("/", _to_console, methods=["GET"]))
+    routes.append(console_mount(settings))
     routes.append(Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"))
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def _to_console(request: Request) -> Response:
+    return RedirectResponse("/console/", status_code=307)
 
 
 async def _watch_flows(runtime: Runtime) -> None:

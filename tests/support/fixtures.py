@@ -27,7 +27,7 @@ def flows_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(redis_url: str, fake_twilio: FakeTwilio, flows_dir: Path) -> Settings:
+def settings(redis_url: str, fake_twilio: FakeTwilio, flows_dir: Path, tmp_path: Path) -> Settings:
     return Settings.from_environ(
         {
             "REDIS_URL": redis_url,
@@ -38,6 +38,7 @@ def settings(redis_url: str, fake_twilio: FakeTwilio, flows_dir: Path) -> Settin
             "HELPLINE_PUBLIC_URL": PUBLIC_URL,
             "HELPLINE_SECRET_KEY": SECRET_KEY,
             "HELPLINE_FLOWS_DIR": str(flows_dir),
+            "HELPLINE_ACCOUNTS": str(tmp_path / "accounts.yaml"),
         }
     )
 

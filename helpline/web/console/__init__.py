@@ -1,0 +1,1 @@
+"""/console: the staff console and the operators' studio, server-rendered, no build step."""
