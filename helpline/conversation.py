@@ -183,7 +183,9 @@ class Conversations:
             )
         else:
             sprint = resume(flow, session, TextReceived(text=body), now, language=contact.language)
-        texts = self._apply(pipe, contact, sprint, number=number, inline=True, cause=message_sid)
+        texts = self._apply(
+            pipe, contact, sprint, number=number, inline=True, cause=message_sid, said=body
+        )
         closes = None
         if contact.escalation is not None and any(isinstance(e, OptedOut) for e in sprint.events):
             closes = contact.escalation
@@ -207,6 +209,7 @@ class Conversations:
         number: str | None,
         inline: bool,
         cause: str,
+        said: str | None = None,
     ) -> list[str]:
         ref, session, now = contact.ref, sprint.session, sprint.session.updated_at
         texts: list[str] = []
@@ -238,6 +241,7 @@ class Conversations:
                         language=language,
                         existing=contact.escalation,
                         now=now,
+                        said=said,
                     )
                     escalated = True
                 case OptedOut():

@@ -129,12 +129,18 @@ class Desk:
         language: str,
         existing: int | None,
         now: datetime,
+        said: str | None = None,
     ) -> int:
-        """Record a new escalation (or note a repeat on the open one) and drive it at once."""
+        """Record a new escalation (or note a repeat on the open one) and drive it at once.
+
+        `said` is the caller's text that raised it: staff read it first in the transcript.
+        """
         if existing is not None:
             esc = self.store.get(existing)
             if esc is not None and esc.state is not EscalationState.CLOSED:
                 self.store.record(pipe, esc, f"again:{reason}", now)
+                if said:
+                    self.store.note(pipe, esc.id, "caller", said, now)
                 return esc.id
         masked = mask_number(number) if number else "…"
         esc = Escalation(
@@ -147,6 +153,8 @@ class Desk:
             due_at=now,
         )
         self.store.save(pipe, esc, "opened", now)
+        if said:
+            self.store.note(pipe, esc.id, "caller", said, now)
         pipe.expire(keys.number(ref), int(ESCALATION_NUMBER_TTL.total_seconds()), gt=True)
         # The first step is taken here, in the caller's transaction: the first page job is
         # queued with the caller's reply, one job hop from Twilio (the speed that counts).

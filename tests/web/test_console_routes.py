@@ -188,6 +188,7 @@ def test_staff_take_reply_note_and_close_an_escalation(
 
     phone.text("yes, at home")
     page = console.get(f"/console/escalations/{esc_id}")
+    assert "i want to kill my self" in page.text  # the words that raised it come first
     assert "I&#39;m here. Are you safe?" in page.text
     assert "yes, at home" in page.text
 

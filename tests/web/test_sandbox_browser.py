@@ -34,29 +34,19 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "tests" / "artifacts"
-README_SCREENSHOT = REPO / "docs" / "sandbox.png"
-UPDATE_DOCS_VARIABLE = "HELPLINE_UPDATE_SCREENSHOTS"  # =1 rewrites docs/sandbox.png
+from tests.support.browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    DOCS,
+    PHONE,
+    REPO,
+    UPDATE_DOCS_VARIABLE,
+    needs_chromium,
+)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+README_SCREENSHOT = DOCS / "sandbox.png"
 
 STARTUP_SECONDS = 60
 STOP_SECONDS = 30
@@ -65,13 +55,7 @@ WORKER_MS = 20_000
 CRISIS_LINE = "1-800-662-4357"
 MACHINE_REDIS_PORT = "6379"  # the machine's own server: never ours, never touched
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(),
-        reason=f"{CHROMIUM} is missing: run scripts/ensure-system-deps --browser",
-    ),
-]
+pytestmark = needs_chromium
 
 ENGLISH = [
     ("hi", "Reply STOP to opt out"),
