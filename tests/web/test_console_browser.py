@@ -228,6 +228,7 @@ def test_an_operator_edits_checks_simulates_publishes_and_rolls_back(
     page.screenshot(path=artifacts / "studio-published.png", full_page=True)
 
     (entry,) = FlowVersions(flows_dir).history("triage")
+    assert entry.previous is not None
     page.get_by_role("button", name=f"Roll back to {entry.previous[:8]}").click()
     expect(page.get_by_role("status").first).to_contain_text("Rolled back to version")
     assert triage.read_text() == original
