@@ -25,6 +25,10 @@ RUN pip install . && rm -rf build *.egg-info helpline workers
 COPY flows ./flows
 ENV HELPLINE_FLOWS_DIR=/app/flows
 
+# The console's accounts file lives here (a volume in docker-compose.yml); a new
+# named volume takes this directory's owner, so the service user can write it.
+RUN mkdir -p /app/console && chown helpline:helpline /app/console
+
 USER helpline
 EXPOSE 8000
 CMD ["helpline", "serve", "--host", "0.0.0.0", "--port", "8000"]

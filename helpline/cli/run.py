@@ -101,6 +101,12 @@ def dev(
         file=sys.stderr,
         flush=True,
     )
+    print(
+        f"  console: http://{host}:{port}/console   (first: helpline accounts add NAME "
+        f"--role operator; accounts in {settings.accounts_path})",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         uvicorn.run(
             create_app(settings),

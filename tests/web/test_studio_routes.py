@@ -247,3 +247,16 @@ def test_one_operator_cannot_continue_anothers_simulation(
     _, mine = simulate(operator, action="say", text="1", simulation=str(first["simulation"]))
     assert mine["simulation"] == first["simulation"]
     assert OLD_PROMPT in str(mine["items"])
+
+
+def test_an_unwritable_flows_folder_publishes_nothing_and_says_why(
+    operator: Console, triage: Path, flows_dir: Path
+) -> None:
+    before = triage.read_text()
+    # Where the archive must go there is a file: the OSError a read-only mount gives too
+    # (a permission change would not stop tests running as root).
+    (flows_dir / ".versions").write_text("")
+    response = operator.post("/console/studio/flows/triage/publish", {"text": edited(triage)})
+    assert response.status_code == 503
+    assert "could not be written" in response.text
+    assert triage.read_text() == before

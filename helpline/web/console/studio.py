@@ -9,6 +9,7 @@ keep the version they started on (FlowCatalog.flow_for).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from helpline.runtime import Runtime
 from helpline.simulator import Simulator
 from helpline.web.console.gate import forbidden, operator_form, operator_page, runtime_of
 from helpline.web.console.pages import flash, render
+
+log = logging.getLogger(__name__)
 
 MAX_FLOW_FILE_CHARS = 200_000
 """A flow file is a page or two of YAML; this is far past any real one."""
@@ -227,6 +230,23 @@ def _refused(request: Request, login: Login, runtime: Runtime, live: Flow,
     return render(request, "flow.html", context, login=login, status=422)
 
 
+def _unwritable(request: Request, login: Login, exc: OSError) -> Response:
+    """The folder is read-only or full: the live file is as it was (it is replaced last)."""
+    log.error("flow publish could not write the flows folder", extra={"error": exc.strerror})
+    return render(
+        request,
+        "message.html",
+        {
+            "title": "Not published",
+            "message": f"The flows folder could not be written ({exc.strerror or exc}), so "
+            "nothing was published and the live version is unchanged. Ask whoever runs the "
+            "server to make the flows folder writable for the web tier.",
+        },
+        login=login,
+        status=503,
+    )
+
+
 def _published_notice(done: Published, folder: Path, *, what: str) -> str:
     text = (
         f"{what} version {done.version[:8]} of {done.flow}. New conversations get it now; "
@@ -266,6 +286,8 @@ async def _publish(request: Request, login: Login, form: FormData) -> Response:
         done = await run_in_threadpool(run)
     except PublishRefused as exc:
         return await run_in_threadpool(_refused, request, login, runtime, live, exc, text)
+    except OSError as exc:
+        return _unwritable(request, login, exc)
     flash(request, _published_notice(done, _folder(runtime), what="Published"))
     return RedirectResponse(f"/console/studio/flows/{name}", status_code=303)
 
@@ -295,6 +317,8 @@ async def _rollback(request: Request, login: Login, form: FormData) -> Response:
         done = await run_in_threadpool(run)
     except PublishRefused as exc:
         return await run_in_threadpool(_refused, request, login, runtime, live, exc, None)
+    except OSError as exc:
+        return _unwritable(request, login, exc)
     flash(request, _published_notice(done, _folder(runtime), what="Rolled back to"))
     return RedirectResponse(f"/console/studio/flows/{name}", status_code=303)
 
