@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from helpline.console.accounts import Accounts
+from helpline.console.accounts import Accounts, Role
 from helpline.console.lockout import MAX_LOGIN_FAILURES
 from helpline.escalation.model import EscalationState
 from helpline.keys import CONSOLE_SESSION_MAX
@@ -294,3 +294,41 @@ def test_operators_see_the_studio(console: Console) -> None:
     page = console.get("/console/studio")
     assert page.status_code == 200
     assert "triage" in page.text
+
+
+def test_a_login_spelled_unlike_the_roster_still_holds_its_escalation(
+    console: Console, phone: Phone, runtime: Runtime, settings: Settings
+) -> None:
+    Accounts.load(settings.accounts_path).without("Dana").with_account(
+        "dana", Role.STAFF, PASSWORD
+    ).save()  # the roster says "Dana"
+    esc_id = open_escalation(phone, runtime)
+    console.login("dana", PASSWORD)
+    console.post(f"/console/escalations/{esc_id}/take")
+    page = console.get(f"/console/escalations/{esc_id}")
+    assert page.status_code == 200
+    assert "i want to kill my self" in page.text
+    assert console.post(f"/console/escalations/{esc_id}/close").status_code == 303
+    esc = runtime.desk.store.get(esc_id)
+    assert esc is not None
+    assert esc.state is EscalationState.CLOSED
+
+
+def test_someone_not_on_call_cannot_close_a_waiting_escalation(
+    console: Console, phone: Phone, runtime: Runtime
+) -> None:
+    esc_id = open_escalation(phone, runtime)
+    console.login("Olive", OPERATOR_PASSWORD)  # an operator, not in the roster
+    response = console.post(f"/console/escalations/{esc_id}/close")
+    assert response.status_code == 403
+    assert "not in the on-call roster" in response.text
+    esc = runtime.desk.store.get(esc_id)
+    assert esc is not None
+    assert esc.state is not EscalationState.CLOSED
+
+
+@pytest.mark.parametrize("raw", ["%C2%B2", "1.5", "-1", "99999999999999"])
+def test_odd_escalation_ids_are_not_found(console: Console, raw: str) -> None:
+    console.login("Sam", PASSWORD)
+    assert console.get(f"/console/escalations/{raw}").status_code == 404
+    assert console.post(f"/console/escalations/{raw}/take").status_code == 403

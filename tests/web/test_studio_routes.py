@@ -260,3 +260,36 @@ def test_an_unwritable_flows_folder_publishes_nothing_and_says_why(
     assert response.status_code == 503
     assert "could not be written" in response.text
     assert triage.read_text() == before
+
+
+def test_history_is_newest_first_and_the_deployed_version_can_come_back(
+    operator: Console, triage: Path
+) -> None:
+    original = triage.read_text()
+    for n in (1, 2, 3):
+        text = original.replace("What is it about?", f"What is it about ({n})?", 1)
+        done = operator.post(
+            "/console/studio/flows/triage/publish", {"text": text, "note": f"n{n}"}
+        )
+        assert done.status_code == 303
+    history = FlowVersions(triage.parent).history("triage")
+    page = operator.get("/console/studio/flows/triage").text
+    notes = [page.index(f"n{n}") for n in (3, 2, 1)]
+    assert notes == sorted(notes)  # newest first
+    deployed = history[-1].previous
+    assert deployed is not None
+    assert f'name="version" value="{deployed}"' in page
+    assert operator.get("/console/studio").text.count("n3") == 0  # notes stay on the flow page
+    assert "Olive" in operator.get("/console/studio").text
+    rolled = operator.post("/console/studio/flows/triage/rollback", {"version": deployed})
+    assert rolled.status_code == 303
+    assert triage.read_text() == original
+
+
+def test_a_data_file_is_not_a_flow_to_simulate(operator: Console) -> None:
+    response = operator.http.post(
+        "/console/studio/flows/messages/simulate",
+        data={"action": "say", "text": "hi"},
+        headers={"X-CSRF-Token": operator.csrf, **operator.cookie_header()},
+    )
+    assert response.status_code == 404

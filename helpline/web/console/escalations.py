@@ -46,7 +46,8 @@ async def overview(request: Request, login: Login) -> Response:
 
 def _esc_id(request: Request) -> int | None:
     raw = request.path_params.get("esc_id", "")
-    return int(raw) if str(raw).isdigit() and len(str(raw)) < 12 else None
+    text = str(raw)
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 else None
 
 
 async def _load(request: Request, login: Login) -> Escalation | Response:
@@ -61,7 +62,7 @@ async def _load(request: Request, login: Login) -> Escalation | Response:
             login=login,
             status=404,
         )
-    if not board.may_open(esc, login.name):
+    if not board.may_open(esc, _name(request, login)):
         return forbidden(
             request, login, f"#{esc.code} is with {esc.holder}. Only {esc.holder} can open it now."
         )
@@ -75,7 +76,7 @@ async def detail(request: Request, login: Login) -> Response:
         return loaded
     runtime = runtime_of(request)
     esc = loaded
-    readable = board.may_read_transcript(esc, login.name)
+    readable = board.may_read_transcript(esc, _name(request, login))
     entries = await run_in_threadpool(board.transcript, runtime.desk.store, esc) if readable else []
     template = "_transcript.html" if request.query_params.get("part") == "transcript" else (
         "escalation.html"
@@ -101,6 +102,12 @@ async def detail(request: Request, login: Login) -> Response:
 def _staff(request: Request, login: Login) -> Staff | None:
     roster = runtime_of(request).roster.refresh()
     return roster.by_name(login.name) if roster is not None else None
+
+
+def _name(request: Request, login: Login) -> str:
+    """The roster's spelling of the login's name (escalations hold it), else the account's."""
+    staff = _staff(request, login)
+    return staff.name if staff is not None else login.name
 
 
 def _back(esc_id: int, text: str, request: Request) -> Response:
@@ -181,7 +188,8 @@ async def _note(request: Request, login: Login, form: FormData) -> Response:
     if not body or len(body) > MAX_NOTE_CHARS:
         return _back(esc_id, f"A note is 1 to {MAX_NOTE_CHARS} characters; nothing was saved.",
                      request)  # fmt: skip
-    handled = await run_in_threadpool(runtime_of(request).desk.add_note, login.name, esc_id, body)
+    name = _name(request, login)
+    handled = await run_in_threadpool(runtime_of(request).desk.add_note, name, esc_id, body)
     refusal = _refusal(handled, esc_id)
     if handled.answer is Answer.HELD_BY_OTHER:
         return forbidden(request, login, refusal or "")
@@ -192,9 +200,12 @@ async def _close(request: Request, login: Login, form: FormData) -> Response:
     esc_id = _esc_id(request)
     if esc_id is None:
         return forbidden(request, login, "There is no such escalation.")
+    staff = _staff(request, login)
+    if staff is None:  # closing sends the caller back to the bot: only someone on call may
+        return await _not_on_roster(request, login)
     desk = runtime_of(request).desk
     handled = await run_in_threadpool(
-        lambda: desk.close_escalation(login.name, esc_id, holder_only=True)
+        lambda: desk.close_escalation(staff.name, esc_id, holder_only=True)
     )
     refusal = _refusal(handled, esc_id)
     if handled.answer is Answer.HELD_BY_OTHER:

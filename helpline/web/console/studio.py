@@ -99,7 +99,7 @@ def _overview(runtime: Runtime) -> dict[str, Any]:
                 version=flow.version,
                 nodes=len(flow.nodes),
                 entry_for=tuple(str(c) for c, n in flows.entries.items() if n == name),
-                last=history[-1] if history else None,
+                last=history[0] if history else None,
             )
         )
     broken = runtime.catalog.last_error
@@ -138,9 +138,15 @@ def _flow_context(
     preview: Impact | None = None,
 ) -> dict[str, Any]:
     folder = _folder(runtime)
-    live_text = flow_path(folder, flow.name).read_text(encoding="utf-8")
+    problems = list(problems or [])
+    try:
+        live_text = flow_path(folder, flow.name).read_text(encoding="utf-8")
+    except (PublishRefused, OSError):
+        # Deleted on disk: the last good set still serves it, but there is no file to edit.
+        live_text = ""
+        problems.append(Problem(f"{flow.name}.yaml", "the file is no longer in the flows folder"))
     versions = FlowVersions(folder)
-    history = list(reversed(versions.history(flow.name)))[:HISTORY_SHOWN]
+    history = versions.history(flow.name)[:HISTORY_SHOWN]  # newest first
     drafted = draft.candidate.get(flow.name) if draft and draft.candidate else None
     return {
         "flow": flow,
@@ -149,7 +155,7 @@ def _flow_context(
         "diagram": mermaid(flow),
         "draft": draft,
         "draft_diagram": mermaid(drafted) if drafted is not None and drafted != flow else None,
-        "problems": problems or [],
+        "problems": problems,
         "draft_warnings": problems_of(draft.warnings, folder) if draft else [],
         "impact": preview,
         "history": history,
@@ -230,21 +236,36 @@ def _refused(request: Request, login: Login, runtime: Runtime, live: Flow,
     return render(request, "flow.html", context, login=login, status=422)
 
 
-def _unwritable(request: Request, login: Login, exc: OSError) -> Response:
-    """The folder is read-only or full: the live file is as it was (it is replaced last)."""
+def _unwritable(request: Request, login: Login, runtime: Runtime, name: str,
+                text: str | None, exc: OSError) -> Response:  # fmt: skip
+    """The folder is read-only or full. The live file is replaced before the history line is
+    written, so say which happened: the file on disk is the truth."""
     log.error("flow publish could not write the flows folder", extra={"error": exc.strerror})
-    return render(
-        request,
-        "message.html",
-        {
-            "title": "Not published",
-            "message": f"The flows folder could not be written ({exc.strerror or exc}), so "
-            "nothing was published and the live version is unchanged. Ask whoever runs the "
-            "server to make the flows folder writable for the web tier.",
-        },
-        login=login,
-        status=503,
-    )
+    try:
+        now_live = (_folder(runtime) / f"{name}.yaml").read_text(encoding="utf-8")
+    except OSError:
+        now_live = None
+    reason = exc.strerror or str(exc)
+    if text is not None and now_live == text:
+        runtime.catalog.reload()
+        title, message = (
+            "Published, not recorded",
+            (
+                f"The new version is live, but its history line could not be written ({reason}). "
+                "Ask whoever runs the server to make the flows folder writable for the web tier."
+            ),
+        )
+    else:
+        title, message = (
+            "Not published",
+            (
+                f"The flows folder could not be written ({reason}), so nothing was published "
+                "and the live version is unchanged. Ask whoever runs the server to make the flows "
+                "folder writable for the web tier."
+            ),
+        )
+    return render(request, "message.html", {"title": title, "message": message},
+                  login=login, status=503)  # fmt: skip
 
 
 def _published_notice(done: Published, folder: Path, *, what: str) -> str:
@@ -287,7 +308,7 @@ async def _publish(request: Request, login: Login, form: FormData) -> Response:
     except PublishRefused as exc:
         return await run_in_threadpool(_refused, request, login, runtime, live, exc, text)
     except OSError as exc:
-        return _unwritable(request, login, exc)
+        return await run_in_threadpool(_unwritable, request, login, runtime, name, text, exc)
     flash(request, _published_notice(done, _folder(runtime), what="Published"))
     return RedirectResponse(f"/console/studio/flows/{name}", status_code=303)
 
@@ -318,7 +339,7 @@ async def _rollback(request: Request, login: Login, form: FormData) -> Response:
     except PublishRefused as exc:
         return await run_in_threadpool(_refused, request, login, runtime, live, exc, None)
     except OSError as exc:
-        return _unwritable(request, login, exc)
+        return await run_in_threadpool(_unwritable, request, login, runtime, name, None, exc)
     flash(request, _published_notice(done, _folder(runtime), what="Rolled back to"))
     return RedirectResponse(f"/console/studio/flows/{name}", status_code=303)
 
@@ -391,7 +412,7 @@ def _simulate(runtime: Runtime, login: Login, name: str, form: FormData) -> dict
 async def _simulate_endpoint(request: Request, login: Login, form: FormData) -> Response:
     runtime = runtime_of(request)
     name = str(request.path_params["name"])
-    if not is_flow_name(name):
+    if _live(runtime, name) is None:  # also refuses data files such as messages.yaml
         return JSONResponse({"error": f"There is no flow named {name!r}."}, status_code=404)
     try:
         answer = await run_in_threadpool(_simulate, runtime, login, name, form)
