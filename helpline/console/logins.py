@@ -32,6 +32,8 @@ class Login:
     csrf: str
     """The form token: every POST must carry it (a forged form cannot know it)."""
     started_at: datetime
+    password_mark: str = ""
+    """A digest of the password hash it logged in with: a new password ends old logins."""
 
     @property
     def is_operator(self) -> bool:
@@ -56,12 +58,14 @@ class Logins:
             role=account.role,
             csrf=secrets.token_urlsafe(TOKEN_BYTES),
             started_at=self.clock(),
+            password_mark=password_mark(account),
         )
         record = {
             "name": login.name,
             "role": login.role.value,
             "csrf": login.csrf,
             "started_at": login.started_at.isoformat(),
+            "password_mark": login.password_mark,
         }
         self.redis.set(
             keys.console_session(_digest(login.token)),
@@ -85,6 +89,7 @@ class Logins:
             role=Role(record["role"]),
             csrf=record["csrf"],
             started_at=datetime.fromisoformat(record["started_at"]),
+            password_mark=record.get("password_mark", ""),
         )
         if self.clock() - login.started_at >= keys.CONSOLE_SESSION_MAX:
             self.redis.delete(key)
@@ -95,6 +100,10 @@ class Logins:
     def end(self, token: str | None) -> None:
         if token:
             self.redis.delete(keys.console_session(_digest(token)))
+
+
+def password_mark(account: Account) -> str:
+    return hashlib.sha256(account.password.encode()).hexdigest()[:16]
 
 
 def _digest(token: str) -> str:

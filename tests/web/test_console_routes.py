@@ -332,3 +332,13 @@ def test_odd_escalation_ids_are_not_found(console: Console, raw: str) -> None:
     console.login("Sam", PASSWORD)
     assert console.get(f"/console/escalations/{raw}").status_code == 404
     assert console.post(f"/console/escalations/{raw}/take").status_code == 403
+
+
+def test_a_new_password_ends_logins_made_with_the_old_one(
+    console: Console, settings: Settings
+) -> None:
+    console.login("Sam", PASSWORD)
+    assert console.get("/console/").status_code == 200
+    Accounts.load(settings.accounts_path).with_account("Sam", Role.STAFF, PASSWORD + "!").save()
+    assert console.get("/console/").status_code == 303
+    assert console.login("Sam", PASSWORD + "!").status_code == 303

@@ -8,9 +8,10 @@ carry the login's form token, so a page elsewhere cannot submit our forms.
 from __future__ import annotations
 
 import functools
+import hmac
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -21,7 +22,7 @@ from starlette.responses import RedirectResponse, Response
 
 from helpline.console.accounts import AccountsFile
 from helpline.console.lockout import MAX_LOGIN_FAILURES, Lockout
-from helpline.console.logins import Login, Logins
+from helpline.console.logins import Login, Logins, password_mark
 from helpline.console.passwords import MAX_PASSWORD_CHARS, hash_password, verify_password
 from helpline.keys import LOGIN_FAILURE_WINDOW
 from helpline.runtime import Runtime
@@ -77,11 +78,12 @@ async def current_login(request: Request) -> Login | None:
     if login is None:
         return None
     account = gate.accounts.current().get(login.name)
-    if account is None:  # the account was removed: its logins end with it
+    # A removed account, or a new password (someone else may know the old one), ends logins.
+    if account is None or not hmac.compare_digest(password_mark(account), login.password_mark):
         await run_in_threadpool(gate.logins.end, token)
         return None
     if account.role is not login.role:
-        return Login(login.token, login.name, account.role, login.csrf, login.started_at)
+        return replace(login, role=account.role)
     return login
 
 
