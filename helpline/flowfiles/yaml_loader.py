@@ -72,7 +72,16 @@ def load_yaml_text(text: str, path: Path | str) -> YamlDocument:
         raise FlowDefinitionError(
             f"file is larger than {MAX_YAML_FILE_BYTES // 1024} KiB", path=path, line=None
         )
-    loader = _StrictLoader(text)
+    try:
+        # The reader checks every character as it is built, so this is inside the try too.
+        loader = _StrictLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise FlowDefinitionError(
+            f"invalid YAML: character U+{exc.character:04X} is not allowed (a control "
+            "character, perhaps pasted in); delete it",
+            path=path,
+            line=text[: exc.position].count("\n") + 1,
+        ) from None
     try:
         node = loader.get_single_node()
         lines: dict[Location, int] = {}
@@ -99,8 +108,8 @@ def load_yaml_file(path: Path | str) -> YamlDocument:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise FlowDefinitionError("file is not UTF-8 text", path=path, line=line) from None
+        at = raw[: exc.start].count(b"\n") + 1
+        raise FlowDefinitionError("file is not UTF-8 text", path=path, line=at) from None
     return load_yaml_text(text, path)
 
 

@@ -52,3 +52,9 @@ def test_size_limit_and_encoding(tmp_path: Path) -> None:
     assert str(exc.value) == f"{latin}:2: file is not UTF-8 text"
     with pytest.raises(FlowDefinitionError, match="cannot read file"):
         load_yaml_file(tmp_path / "missing.yaml")
+
+
+def test_a_control_character_is_a_located_error() -> None:
+    with pytest.raises(FlowDefinitionError) as caught:
+        load_yaml_text("name: triage\nstart: wel\x1fcome\n", "flows/triage.yaml")
+    assert str(caught.value).startswith("flows/triage.yaml:2: invalid YAML: character U+001F")
