@@ -129,6 +129,15 @@ def _refusal(handled: Handled, code: int) -> str | None:
     return None
 
 
+def _answered(request: Request, login: Login, handled: Handled, esc_id: int,
+              done: str) -> Response:  # fmt: skip
+    """Back to the escalation with `done` or why not; someone else's escalation is a 403."""
+    refusal = _refusal(handled, esc_id)
+    if handled.answer is Answer.HELD_BY_OTHER:
+        return forbidden(request, login, refusal or "")
+    return _back(esc_id, refusal or done, request)
+
+
 async def _not_on_roster(request: Request, login: Login) -> Response:
     return forbidden(
         request,
@@ -146,18 +155,15 @@ async def _take(request: Request, login: Login, form: FormData) -> Response:
     if staff is None:
         return await _not_on_roster(request, login)
     handled = await run_in_threadpool(runtime_of(request).desk.take_escalation, staff, esc_id)
-    refusal = _refusal(handled, esc_id)
-    if refusal is not None:
-        return _back(esc_id, refusal, request) if handled.answer is not Answer.HELD_BY_OTHER else (
-            forbidden(request, login, refusal)
-        )  # fmt: skip
     if handled.answer is Answer.ALREADY_YOURS:
         return _back(esc_id, f"#{esc_id} is already yours.", request)
-    return _back(
+    return _answered(
+        request,
+        login,
+        handled,
         esc_id,
         f"You have #{esc_id}. The caller was told a person is here; what you send below goes "
         "to them from the helpline number.",
-        request,
     )
 
 
@@ -174,10 +180,7 @@ async def _reply(request: Request, login: Login, form: FormData) -> Response:
         return _back(esc_id, f"That is over {MAX_REPLY_CHARS} characters; nothing was sent.",
                      request)  # fmt: skip
     handled = await run_in_threadpool(runtime_of(request).desk.reply, staff, esc_id, body)
-    refusal = _refusal(handled, esc_id)
-    if handled.answer is Answer.HELD_BY_OTHER:
-        return forbidden(request, login, refusal or "")
-    return _back(esc_id, refusal or "Sent.", request)
+    return _answered(request, login, handled, esc_id, "Sent.")
 
 
 async def _note(request: Request, login: Login, form: FormData) -> Response:
@@ -190,10 +193,7 @@ async def _note(request: Request, login: Login, form: FormData) -> Response:
                      request)  # fmt: skip
     name = _name(request, login)
     handled = await run_in_threadpool(runtime_of(request).desk.add_note, name, esc_id, body)
-    refusal = _refusal(handled, esc_id)
-    if handled.answer is Answer.HELD_BY_OTHER:
-        return forbidden(request, login, refusal or "")
-    return _back(esc_id, refusal or "Note saved. Only staff see notes.", request)
+    return _answered(request, login, handled, esc_id, "Note saved. Only staff see notes.")
 
 
 async def _close(request: Request, login: Login, form: FormData) -> Response:

@@ -10,6 +10,7 @@ keep the version they started on (FlowCatalog.flow_for).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -290,8 +291,12 @@ async def _publish(request: Request, login: Login, form: FormData) -> Response:
         return forbidden(request, login, "That flow text is missing or far too long.")
     note = str(form.get("note", ""))[:MAX_NOTE_CHARS]
 
-    def run() -> Published:
-        done = publish_flow(
+    return await _released(
+        request,
+        login,
+        runtime,
+        live,
+        lambda: publish_flow(
             _folder(runtime),
             name,
             text,
@@ -299,18 +304,10 @@ async def _publish(request: Request, login: Login, form: FormData) -> Response:
             constants=runtime.catalog.constants,
             now=runtime.clock(),
             note=note,
-        )
-        runtime.catalog.reload()
-        return done
-
-    try:
-        done = await run_in_threadpool(run)
-    except PublishRefused as exc:
-        return await run_in_threadpool(_refused, request, login, runtime, live, exc, text)
-    except OSError as exc:
-        return await run_in_threadpool(_unwritable, request, login, runtime, name, text, exc)
-    flash(request, _published_notice(done, _folder(runtime), what="Published"))
-    return RedirectResponse(f"/console/studio/flows/{name}", status_code=303)
+        ),
+        text=text,
+        what="Published",
+    )
 
 
 async def _rollback(request: Request, login: Login, form: FormData) -> Response:
@@ -321,8 +318,12 @@ async def _rollback(request: Request, login: Login, form: FormData) -> Response:
         return _not_found(request, login, name)
     version = str(form.get("version", ""))
 
-    def run() -> Published:
-        done = rollback_flow(
+    return await _released(
+        request,
+        login,
+        runtime,
+        live,
+        lambda: rollback_flow(
             _folder(runtime),
             name,
             version,
@@ -330,18 +331,37 @@ async def _rollback(request: Request, login: Login, form: FormData) -> Response:
             constants=runtime.catalog.constants,
             now=runtime.clock(),
             note=f"rolled back from the studio by {login.name}",
-        )
+        ),
+        text=None,
+        what="Rolled back to",
+    )
+
+
+async def _released(
+    request: Request,
+    login: Login,
+    runtime: Runtime,
+    live: Flow,
+    release: Callable[[], Published],
+    *,
+    text: str | None,
+    what: str,
+) -> Response:
+    """Run a publish or rollback, reload this process's flows, and say what happened."""
+
+    def run() -> Published:
+        done = release()
         runtime.catalog.reload()
         return done
 
     try:
         done = await run_in_threadpool(run)
     except PublishRefused as exc:
-        return await run_in_threadpool(_refused, request, login, runtime, live, exc, None)
+        return await run_in_threadpool(_refused, request, login, runtime, live, exc, text)
     except OSError as exc:
-        return await run_in_threadpool(_unwritable, request, login, runtime, name, None, exc)
-    flash(request, _published_notice(done, _folder(runtime), what="Rolled back to"))
-    return RedirectResponse(f"/console/studio/flows/{name}", status_code=303)
+        return await run_in_threadpool(_unwritable, request, login, runtime, live.name, text, exc)
+    flash(request, _published_notice(done, _folder(runtime), what=what))
+    return RedirectResponse(f"/console/studio/flows/{live.name}", status_code=303)
 
 
 # --- the simulator ---------------------------------------------------------------------
