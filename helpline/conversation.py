@@ -291,11 +291,12 @@ class Conversations:
         hold_number: bool,
     ) -> None:
         ttl = session.expires_at - now if session.waiting else keys.FINISHED_SESSION_TTL
-        ttl = max(ttl, timedelta(seconds=1))
+        # A flow may ask for a longer life; the deployment's privacy setting caps it.
+        ttl = max(min(ttl, self.settings.session_expiry), timedelta(seconds=1))
         pipe.set(keys.session(ref), dump_session(session), px=int(ttl.total_seconds() * 1000))
         # While a person is being found or talking with them, the number must not expire.
         number_ttl = max(ttl, keys.NUMBER_MIN_TTL, ESCALATION_NUMBER_TTL if hold_number else ttl)
         if number is not None:
-            pipe.set(keys.number(ref), number, ex=int(number_ttl.total_seconds()))
+            self.store.hold_number(pipe, ref, number, number_ttl)
         else:
             pipe.expire(keys.number(ref), int(number_ttl.total_seconds()), gt=True)

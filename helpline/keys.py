@@ -181,7 +181,8 @@ def meetings_page(ref: str) -> str:
 #   staff:{sref}:current   string  the escalation whose caller a staff member talks to
 
 ESCALATION_RETENTION = timedelta(days=30)
-"""A closed escalation's record and conversation are kept this long, then go."""
+"""A closed escalation's record and conversation are kept this long, then go
+(the default of HELPLINE_TRANSCRIPT_RETENTION)."""
 
 ESCALATION_AUDIT_MAX = 100_000
 PAGE_CLAIM_TTL = timedelta(minutes=10)
@@ -311,3 +312,25 @@ def studio_simulation(simulation_id: str) -> str:
 def escalations_closed() -> str:
     """Sorted set: recently closed escalation ids, scored by when they closed."""
     return f"{PREFIX}:esc:closed"
+
+
+# --- Metrics -------------------------------------------------------------------------
+#
+# Shared by every process (web processes, workers), read by GET /metrics
+# (helpline/metrics.py). Field names are "{metric}|{label value}|...": label values
+# come from metrics.py's fixed vocabularies, never a number, ref, sid or body.
+#
+#   metrics:counters     hash  "{metric}|{labels}" -> count: sends by outcome, delivery
+#                              statuses, webhook responses
+#   metrics:histograms   hash  "{metric}|{labels}|{bound}" -> observations in that bucket
+#                              (not cumulative), "{metric}|{labels}|sum" -> their sum
+#
+# Neither expires: Prometheus takes rates, and a lost hash reads as a counter reset.
+
+
+def metrics_counters() -> str:
+    return f"{PREFIX}:metrics:counters"
+
+
+def metrics_histograms() -> str:
+    return f"{PREFIX}:metrics:histograms"

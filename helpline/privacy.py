@@ -7,8 +7,12 @@ without the key. Logs, keys and job ids carry the ref, never the number.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+from collections.abc import Sequence
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from helpline.settings import Secret
 
@@ -25,3 +29,42 @@ def mask_number(number: str) -> str:
     """What staff may see of a number: its last four digits."""
     digits = [c for c in number if c.isdigit()]
     return "…" + "".join(digits[-4:]) if len(digits) >= 4 else "…"
+
+
+NUMBER_KEY_CONTEXT = b"helpline number at rest v1"
+"""Separates the derived Fernet key from every other use of the secret key."""
+
+
+class NumberVault:
+    """Encrypts callers' numbers at rest (Fernet: AES-128-CBC with HMAC-SHA256).
+
+    Redis holds only the token; a dump of Redis without the key reveals nobody.
+    Keys rotate without downtime: with `HELPLINE_NUMBER_KEYS=new,old` new
+    numbers are sealed with `new`, numbers sealed with `old` still open, and
+    `helpline privacy rotate` re-seals them all so `old` can be dropped.
+    """
+
+    def __init__(self, keys: Sequence[Secret], secret_key: Secret) -> None:
+        if not keys:
+            derived = hmac.new(secret_key.reveal().encode(), NUMBER_KEY_CONTEXT, hashlib.sha256)
+            keys = [Secret(base64.urlsafe_b64encode(derived.digest()).decode())]
+        self._fernet = MultiFernet([Fernet(k.reveal()) for k in keys])
+
+    def seal(self, number: str) -> str:
+        return self._fernet.encrypt(number.encode()).decode()
+
+    def open(self, token: str | bytes) -> str | None:
+        """The number, or None when no configured key opens the token (a dropped key)."""
+        raw = token.encode() if isinstance(token, str) else token
+        try:
+            return self._fernet.decrypt(raw).decode()
+        except InvalidToken:
+            return None
+
+    def reseal(self, token: str | bytes) -> str | None:
+        """The token sealed again with the newest key; None when no key opens it."""
+        raw = token.encode() if isinstance(token, str) else token
+        try:
+            return self._fernet.rotate(raw).decode()
+        except InvalidToken:
+            return None

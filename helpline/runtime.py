@@ -21,6 +21,7 @@ from helpline.escalation.store import EscalationStore
 from helpline.flowfiles.catalog import FlowCatalog
 from helpline.meetings.directory import Directory
 from helpline.oncall.catalog import RosterCatalog
+from helpline.privacy import NumberVault
 from helpline.programs.compose import format_phone_for_text
 from helpline.queueing import DEFAULT_QUEUE, URGENT_QUEUE, build_queue
 from helpline.sandbox.transport import SandboxDialer, SandboxLine, SandboxSender
@@ -92,7 +93,7 @@ def build_runtime(
     start on it."""
     redis = redis or connect_redis(settings)
     catalog = FlowCatalog(settings.flows_dir, flow_constants(settings))
-    store = ContactStore(redis)
+    store = ContactStore(redis, NumberVault(settings.number_keys, settings.secret_key))
     queue, urgent = build_queue(redis, DEFAULT_QUEUE), build_queue(redis, URGENT_QUEUE)
     sandbox = SandboxLine(redis, settings.secret_key) if settings.sandbox else None
     if sandbox is not None:
@@ -110,7 +111,7 @@ def build_runtime(
     desk = Desk(
         settings=settings,
         redis=redis,
-        store=EscalationStore(redis),
+        store=EscalationStore(redis, retention=settings.transcript_retention),
         roster=roster,
         catalog=catalog,
         queue=urgent,

@@ -11,11 +11,14 @@ import hmac
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import phonenumbers
+from cryptography.fernet import Fernet
 
+from helpline.durations import parse_duration
 from helpline.errors import ConfigError
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -26,6 +29,18 @@ SANDBOX_NUMBER = "+15550100000"  # 555-01xx numbers are reserved for fiction
 MIN_SECRET_KEY_CHARS = 16
 DEFAULT_ACCOUNTS_FILE = "accounts.yaml"
 """Console accounts, in the working directory unless HELPLINE_ACCOUNTS says (kept out of git)."""
+
+DEFAULT_SESSION_EXPIRY = timedelta(days=7)
+"""The longest a conversation is kept since its caller's last text (42 CFR Part 2: keep little)."""
+
+DEFAULT_TRANSCRIPT_RETENTION = timedelta(days=30)
+"""How long a closed escalation's transcript is kept for staff, then purged."""
+
+MAX_TRANSCRIPT_RETENTION = timedelta(days=3650)
+
+DEFAULT_INBOUND_LIMIT = 30
+DEFAULT_INBOUND_WINDOW = timedelta(minutes=5)
+"""A person texting fast sends a dozen short texts in minutes; 30 in five is a flood or a bot."""
 
 
 class Secret:
@@ -76,6 +91,22 @@ class Settings:
     """Meeting feed sharing keys, from variables named `*_FEED_KEY` (meeting-sources.yaml)."""
     accounts_path: Path = Path(DEFAULT_ACCOUNTS_FILE)
     """Who may log in to /console (`helpline accounts` writes it)."""
+    twilio_secondary_token: Secret | None = None
+    """Also accepted for webhook signatures while the auth token is being rotated."""
+    number_keys: tuple[Secret, ...] = ()
+    """Fernet keys for callers' numbers at rest, newest first; empty: derived from secret_key."""
+    session_expiry: timedelta = DEFAULT_SESSION_EXPIRY
+    transcript_retention: timedelta = DEFAULT_TRANSCRIPT_RETENTION
+    inbound_limit: int = DEFAULT_INBOUND_LIMIT
+    """Texts one number may send per inbound_window before it gets one notice, then silence."""
+    inbound_window: timedelta = DEFAULT_INBOUND_WINDOW
+    metrics_token: Secret | None = None
+    """Bearer token for /metrics; without one only loopback clients may scrape."""
+
+    @property
+    def signature_tokens(self) -> list[Secret]:
+        """Every auth token a webhook signature may be made with, primary first."""
+        return [t for t in (self.twilio_auth_token, self.twilio_secondary_token) if t is not None]
 
     @property
     def console_key(self) -> Secret:
@@ -168,7 +199,80 @@ class Settings:
             helpline_name=get("HELPLINE_NAME") or DEFAULT_HELPLINE_NAME,
             feed_keys=feed_keys_from(env),
             accounts_path=accounts_path_from(env),
+            twilio_secondary_token=(
+                Secret(v) if (v := get("TWILIO_AUTH_TOKEN_SECONDARY")) else None
+            ),
+            number_keys=number_keys_from(get("HELPLINE_NUMBER_KEYS")),
+            session_expiry=_duration(
+                get("HELPLINE_SESSION_EXPIRY"), DEFAULT_SESSION_EXPIRY, "HELPLINE_SESSION_EXPIRY"
+            ),
+            transcript_retention=_duration(
+                get("HELPLINE_TRANSCRIPT_RETENTION"),
+                DEFAULT_TRANSCRIPT_RETENTION,
+                "HELPLINE_TRANSCRIPT_RETENTION",
+                most=MAX_TRANSCRIPT_RETENTION,
+            ),
+            inbound_limit=_count(
+                get("HELPLINE_INBOUND_LIMIT"), DEFAULT_INBOUND_LIMIT, "HELPLINE_INBOUND_LIMIT"
+            ),
+            inbound_window=_duration(
+                get("HELPLINE_INBOUND_WINDOW"), DEFAULT_INBOUND_WINDOW, "HELPLINE_INBOUND_WINDOW"
+            ),
+            metrics_token=_metrics_token(get("HELPLINE_METRICS_TOKEN")),
         )
+
+
+def number_keys_from(value: str | None) -> tuple[Secret, ...]:
+    """Comma-separated Fernet keys, newest first (`helpline privacy new-key` makes one)."""
+    if value is None:
+        return ()
+    found = []
+    for position, key in enumerate((k.strip() for k in value.split(",")), start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            # Never echo the value: it is a key, or a typo of one.
+            raise ConfigError(
+                f"key {position} is not a Fernet key (32 url-safe base64 bytes); "
+                "make one with `helpline privacy new-key`",
+                variable="HELPLINE_NUMBER_KEYS",
+            ) from None
+        found.append(Secret(key))
+    return tuple(found)
+
+
+MIN_METRICS_TOKEN_CHARS = 16
+
+
+def _metrics_token(value: str | None) -> Secret | None:
+    if value is not None and len(value) < MIN_METRICS_TOKEN_CHARS:
+        raise ConfigError(
+            f"must be at least {MIN_METRICS_TOKEN_CHARS} characters",
+            variable="HELPLINE_METRICS_TOKEN",
+        )
+    return Secret(value) if value else None
+
+
+def _duration(
+    value: str | None, default: timedelta, variable: str, *, most: timedelta | None = None
+) -> timedelta:
+    if value is None:
+        return default
+    try:
+        duration = parse_duration(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc), variable=variable) from None
+    if most is not None and duration > most:
+        raise ConfigError(f"must be at most {most.days} days", variable=variable)
+    return duration
+
+
+def _count(value: str | None, default: int, variable: str) -> int:
+    if value is None:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError("must be a whole number of at least 1", variable=variable)
+    return int(value)
 
 
 def accounts_path_from(environ: Mapping[str, str]) -> Path:

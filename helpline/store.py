@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from redis import Redis
@@ -18,6 +18,7 @@ from redis.client import Pipeline
 
 from helpline import keys
 from helpline.engine.session import Session
+from helpline.privacy import NumberVault
 from helpline.transaction import watched_update
 
 MAX_SAVE_ATTEMPTS = 5
@@ -39,8 +40,9 @@ class Contact:
 
 
 class ContactStore:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, vault: NumberVault) -> None:
         self.redis = redis
+        self.vault = vault
 
     def claim_inbound(self, message_sid: str) -> bool:
         """True the first time a MessageSid is seen; a redelivery gets False."""
@@ -66,7 +68,13 @@ class ContactStore:
         return _read(self.redis, ref)
 
     def number(self, ref: str) -> str | None:
-        return as_text(self.redis.get(keys.number(ref)))
+        """The caller's number, opened from its encrypted form; None when not held."""
+        token = self.redis.get(keys.number(ref))
+        return self.vault.open(token) if token else None
+
+    def hold_number(self, client: Redis | Pipeline, ref: str, number: str, ttl: timedelta) -> None:
+        """Keep the number, encrypted, for workers that must text the caller later."""
+        client.set(keys.number(ref), self.vault.seal(number), ex=max(1, int(ttl.total_seconds())))
 
     def record_opt_out(self, ref: str, when: datetime) -> None:
         with self.redis.pipeline() as pipe:

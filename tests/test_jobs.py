@@ -16,7 +16,7 @@ NUMBER = "+12065550199"
 
 def known_caller(runtime: Runtime) -> str:
     ref = runtime.conversations.ref(NUMBER)
-    runtime.redis.set(keys.number(ref), NUMBER, ex=3600)
+    runtime.store.hold_number(runtime.redis, ref, NUMBER, timedelta(hours=1))
     return ref
 
 
@@ -63,7 +63,7 @@ def test_21610_records_an_opt_out_and_is_never_retried(
 
 def test_a_landline_is_not_retried(runtime: Runtime, fake_twilio: FakeTwilio) -> None:
     ref = runtime.conversations.ref("+15005550009")
-    runtime.redis.set(keys.number(ref), "+15005550009", ex=3600)
+    runtime.store.hold_number(runtime.redis, ref, "+15005550009", timedelta(hours=1))
     send_texts_later(runtime.queue, None, ref, ["one"], batch="landline")
     run_jobs(runtime)
     assert not runtime.store.load(ref).opted_out

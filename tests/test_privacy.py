@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 import redis
+from cryptography.fernet import Fernet
 
 from helpline.logs import QUIET_LOGGERS, JsonFormatter
-from helpline.privacy import contact_ref, mask_number
+from helpline.privacy import NumberVault, contact_ref, mask_number
 from helpline.runtime import Runtime
 from helpline.settings import Secret
 from tests.fake_twilio.server import FakeTwilio
@@ -168,3 +169,35 @@ def test_a_call_leaves_no_number_or_speech_in_logs_or_keys(
         assert digits[-10:].encode() not in key
         assert call.sid.encode() not in key  # calls are keyed by a hash of the CallSid too
     assert any(digits[-10:] in m.to for m in fake_twilio.messages())
+
+
+# --- numbers at rest -----------------------------------------------------------------
+
+OLD_KEY, NEW_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+SECRET = Secret("test-secret-key-0123456789abcdef")
+
+
+def test_a_sealed_number_is_not_the_number_and_opens_only_with_the_key() -> None:
+    vault = NumberVault([Secret(NEW_KEY)], SECRET)
+    token = vault.seal("+12065550123")
+    assert "2065550123" not in token
+    assert vault.open(token) == "+12065550123"
+    assert NumberVault([Secret(OLD_KEY)], SECRET).open(token) is None
+
+
+def test_without_keys_the_vault_key_is_derived_from_the_secret_key() -> None:
+    token = NumberVault([], SECRET).seal("+12065550123")
+    assert NumberVault([], SECRET).open(token) == "+12065550123"
+    assert NumberVault([], Secret("another-secret-key-0123456789")).open(token) is None
+
+
+def test_rotation_opens_old_tokens_and_reseals_them_with_the_new_key() -> None:
+    before = NumberVault([Secret(OLD_KEY)], SECRET).seal("+12065550123")
+    during = NumberVault([Secret(NEW_KEY), Secret(OLD_KEY)], SECRET)
+    assert during.open(before) == "+12065550123"
+    resealed = during.reseal(before)
+    assert resealed is not None
+    after = NumberVault([Secret(NEW_KEY)], SECRET)  # the old key dropped
+    assert after.open(resealed) == "+12065550123"
+    assert after.open(before) is None
+    assert after.reseal(before) is None

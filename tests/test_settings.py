@@ -18,6 +18,9 @@ GOOD = {
 }
 
 
+GOOD_FERNET = "x" * 43 + "="  # 32 bytes of url-safe base64: a valid (if silly) Fernet key
+
+
 def test_a_complete_environment() -> None:
     settings = Settings.from_environ(GOOD)
     assert settings.helpline_number == "+14155550100"
@@ -45,6 +48,15 @@ def test_a_complete_environment() -> None:
         ({"HELPLINE_CRISIS_LINE": "12"}, "HELPLINE_CRISIS_LINE"),
         ({"REDIS_URL": "http://redis"}, "REDIS_URL"),
         ({"TWILIO_API_URL": "ftp://x"}, "TWILIO_API_URL"),
+        ({"HELPLINE_NUMBER_KEYS": "not-a-key"}, "HELPLINE_NUMBER_KEYS"),
+        ({"HELPLINE_NUMBER_KEYS": GOOD_FERNET + ",oops"}, "HELPLINE_NUMBER_KEYS"),
+        ({"HELPLINE_SESSION_EXPIRY": "a week"}, "HELPLINE_SESSION_EXPIRY"),
+        ({"HELPLINE_SESSION_EXPIRY": "0d"}, "HELPLINE_SESSION_EXPIRY"),
+        ({"HELPLINE_TRANSCRIPT_RETENTION": "4000d"}, "HELPLINE_TRANSCRIPT_RETENTION"),
+        ({"HELPLINE_INBOUND_LIMIT": "0"}, "HELPLINE_INBOUND_LIMIT"),
+        ({"HELPLINE_INBOUND_LIMIT": "lots"}, "HELPLINE_INBOUND_LIMIT"),
+        ({"HELPLINE_INBOUND_WINDOW": "5 minutes"}, "HELPLINE_INBOUND_WINDOW"),
+        ({"HELPLINE_METRICS_TOKEN": "short"}, "HELPLINE_METRICS_TOKEN"),
     ],
 )
 def test_each_bad_variable_is_named(change: dict[str, str], variable: str) -> None:
@@ -97,3 +109,45 @@ def test_format_duration() -> None:
         "1d",
         "90s",
     ]
+
+
+def test_privacy_and_limit_defaults() -> None:
+    settings = Settings.from_environ(GOOD)
+    assert settings.session_expiry == timedelta(days=7)
+    assert settings.transcript_retention == timedelta(days=30)
+    assert (settings.inbound_limit, settings.inbound_window) == (30, timedelta(minutes=5))
+    assert settings.number_keys == ()
+    assert settings.signature_tokens == [Secret("token-value-that-is-secret")]
+
+
+def test_privacy_and_limit_variables_are_read() -> None:
+    settings = Settings.from_environ(
+        {
+            **GOOD,
+            "HELPLINE_NUMBER_KEYS": f" {GOOD_FERNET} , {'y' * 43}= ",
+            "HELPLINE_SESSION_EXPIRY": "2d",
+            "HELPLINE_TRANSCRIPT_RETENTION": "60d",
+            "HELPLINE_INBOUND_LIMIT": "10",
+            "HELPLINE_INBOUND_WINDOW": "1m",
+            "TWILIO_AUTH_TOKEN_SECONDARY": "the-next-token",
+            "HELPLINE_METRICS_TOKEN": "m" * 20,
+        }
+    )
+    assert settings.number_keys == (Secret(GOOD_FERNET), Secret("y" * 43 + "="))
+    assert settings.session_expiry == timedelta(days=2)
+    assert settings.transcript_retention == timedelta(days=60)
+    assert (settings.inbound_limit, settings.inbound_window) == (10, timedelta(minutes=1))
+    assert settings.signature_tokens == [
+        Secret("token-value-that-is-secret"),
+        Secret("the-next-token"),
+    ]
+    shown = repr(settings)
+    for secret in (GOOD_FERNET, "the-next-token", "m" * 20):
+        assert secret not in shown
+
+
+def test_a_bad_number_key_is_not_echoed() -> None:
+    with pytest.raises(ConfigError) as exc:
+        Settings.from_environ({**GOOD, "HELPLINE_NUMBER_KEYS": "s3cret-typo"})
+    assert "s3cret-typo" not in str(exc.value)
+    assert "key 1" in str(exc.value)

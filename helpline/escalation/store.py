@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from redis import Redis
@@ -52,8 +52,10 @@ class PageRecord:
 
 
 class EscalationStore:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, *, retention: timedelta = keys.ESCALATION_RETENTION) -> None:
         self.redis = redis
+        self.retention = retention
+        """A closed escalation's record, pages and transcript expire this long after closing."""
 
     # --- reading ------------------------------------------------------------------------
 
@@ -142,7 +144,7 @@ class EscalationStore:
             pipe.zadd(keys.escalations_closed(), {str(esc.id): epoch(esc.closed_at or now)})
             pipe.zremrangebyrank(keys.escalations_closed(), 0, -keys.CLOSED_ESCALATIONS_MAX - 1)
             pipe.delete(keys.caller_escalation(esc.ref))
-            retention = int(keys.ESCALATION_RETENTION.total_seconds())
+            retention = int(self.retention.total_seconds())
             for key in (keys.escalation(esc.id), keys.escalation_pages(esc.id),
                         keys.escalation_log(esc.id)):  # fmt: skip
                 pipe.expire(key, retention)

@@ -106,7 +106,7 @@ class Line:
             )
             fresh = CallState(ref=ref, language=sprint.session.language)
             # The worker texts meetings to this number after the call; keep it that long.
-            pipe.set(keys.number(ref), number, ex=int(keys.NUMBER_MIN_TTL.total_seconds()))
+            self.store.hold_number(pipe, ref, number, keys.NUMBER_MIN_TTL)
             return self._apply(pipe, cref, fresh, flow, sprint, number=number, cause=cref)
 
         answer = self.calls.update(cref, decide)

@@ -16,8 +16,8 @@ MAX_WEBHOOK_FIELDS = 200
 
 
 def signature_checker(runtime: Runtime) -> SignatureChecker:
-    token = runtime.settings.twilio_auth_token
-    return SignatureChecker([token] if token else [])
+    # The secondary token is accepted too, so the auth token can rotate without downtime.
+    return SignatureChecker(runtime.settings.signature_tokens)
 
 
 async def twilio_form(
