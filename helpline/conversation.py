@@ -17,6 +17,7 @@ from redis.client import Pipeline
 from rq import Queue
 
 from helpline import keys
+from helpline.blocklist import Blocklist
 from helpline.engine import (
     Channel,
     EscalationRequested,
@@ -40,6 +41,7 @@ from helpline.errors import ResumeRejected
 from helpline.escalation.desk import ESCALATION_NUMBER_TTL, Desk
 from helpline.escalation.model import EscalationState
 from helpline.flowfiles.catalog import FlowCatalog
+from helpline.inbound_limit import Admission, InboundLimit
 from helpline.outbox import send_texts_later
 from helpline.privacy import contact_ref
 from helpline.queueing import enqueue, job_id
@@ -58,7 +60,7 @@ class Outcome:
     texts: list[str]
     duplicate: bool = False
     suppressed: bool = False
-    """The caller has opted out: nothing is sent."""
+    """Nothing of the flow ran: the caller opted out, is blocked, or is over the inbound limit."""
     staff: bool = False
     """The text came from an on-call staff phone (a command or words for a caller)."""
     closes: int | None = None
@@ -76,7 +78,11 @@ class Conversations:
         urgent_queue: Queue,
         desk: Desk,
         clock: Clock,
+        blocklist: Blocklist,
+        inbound_limit: InboundLimit,
     ) -> None:
+        self.blocklist = blocklist
+        self.inbound_limit = inbound_limit
         self.desk = desk
         self.settings = settings
         self.store = store
@@ -114,6 +120,13 @@ class Conversations:
         if not_staff is not None:
             return Outcome(texts=not_staff)
         ref = self.ref(number)
+        try:
+            limited = self._limited(ref, body)
+        except BaseException:
+            self.store.release_inbound(message_sid)
+            raise
+        if limited is not None:
+            return limited
 
         def decide(contact: Contact, pipe: Pipeline) -> Outcome:
             outcome = self._received(
@@ -131,6 +144,23 @@ class Conversations:
         if outcome.closes is not None:
             self.desk.opted_out(outcome.closes)
         return outcome
+
+    def _limited(self, ref: str, body: str) -> Outcome | None:
+        """Blocked numbers get nothing; a flood one notice, then silence. None: carry on."""
+        if self.blocklist.blocks(ref):
+            log.info("sms from a blocked number", extra={"ref": ref})
+            return Outcome(texts=[], suppressed=True)
+        if self.catalog.current.crisis.screen(body) is not None:
+            return None  # someone in danger is never limited
+        admission = self.inbound_limit.admit(ref, self.clock())
+        if admission is Admission.ADMIT:
+            return None
+        log.warning("inbound limit reached", extra={"ref": ref, "admission": admission.value})
+        if admission is Admission.SILENCE:
+            return Outcome(texts=[], suppressed=True)
+        text = self.catalog.current.messages.safe_reply
+        language = guess_language(body, tuple(text.by_language), next(iter(text.by_language)))
+        return Outcome(texts=[text.render(language, self.catalog.constants)], suppressed=True)
 
     def time_out(self, ref: str, wait_id: int) -> None:
         """A scheduled timeout fired: resume the session; texts go out through a send job."""

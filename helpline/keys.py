@@ -59,6 +59,21 @@ def inbound_seen(message_sid: str) -> str:
     return f"{PREFIX}:in:{message_sid}"
 
 
+def inbound_count(ref: str, window: int | str) -> str:
+    """Texts from one caller in one fixed window (helpline/inbound_limit.py)."""
+    return f"{PREFIX}:inbound-count:{ref}:{window}"
+
+
+def blocklist() -> str:
+    """Hash: ref -> JSON {shown, note, since} for every number operators blocked."""
+    return f"{PREFIX}:blocklist"
+
+
+def privacy_audit() -> str:
+    """Stream: each `privacy forget` and `privacy rotate`, by count only (never who)."""
+    return f"{PREFIX}:privacy:audit"
+
+
 def status_seen(message_sid: str, status: str) -> str:
     return f"{PREFIX}:status-seen:{message_sid}:{status}"
 

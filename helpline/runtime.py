@@ -13,12 +13,14 @@ from datetime import UTC, datetime
 from redis import Redis
 from rq import Queue
 
+from helpline.blocklist import Blocklist
 from helpline.conversation import Conversations
 from helpline.errors import ConfigError
 from helpline.escalation.desk import Desk
 from helpline.escalation.pages import Pager
 from helpline.escalation.store import EscalationStore
 from helpline.flowfiles.catalog import FlowCatalog
+from helpline.inbound_limit import InboundLimit
 from helpline.meetings.directory import Directory
 from helpline.oncall.catalog import RosterCatalog
 from helpline.privacy import NumberVault
@@ -57,6 +59,7 @@ class Runtime:
     desk: Desk
     pager: Pager
     line: Line
+    blocklist: Blocklist
 
     @property
     def status_callback_url(self) -> str | None:
@@ -108,6 +111,7 @@ def build_runtime(
         sender = sender or TwilioSender(client, settings.helpline_number)
         dialer = dialer or TwilioDialer(client, settings.helpline_number)
     roster = RosterCatalog(settings.oncall_path)
+    blocklist = Blocklist(redis, settings.secret_key)
     desk = Desk(
         settings=settings,
         redis=redis,
@@ -135,6 +139,10 @@ def build_runtime(
         urgent_queue=urgent,
         desk=desk,
         clock=clock,
+        blocklist=blocklist,
+        inbound_limit=InboundLimit(
+            redis, limit=settings.inbound_limit, window=settings.inbound_window
+        ),
     )
     return Runtime(
         settings=settings,
@@ -160,6 +168,7 @@ def build_runtime(
             queue=queue,
             clock=clock,
         ),
+        blocklist=blocklist,
     )
 
 

@@ -8,7 +8,7 @@ import sys
 import redis
 import typer
 
-from helpline.cli import accounts, flows, meetings, oncall, run
+from helpline.cli import accounts, flows, meetings, oncall, privacy, run
 from helpline.errors import FlowProblems, HelplineError
 
 app = typer.Typer(
@@ -24,6 +24,8 @@ app.add_typer(accounts.app, name="accounts")
 app.add_typer(flows.app, name="flows")
 app.add_typer(meetings.app, name="meetings")
 app.add_typer(oncall.app, name="oncall")
+app.add_typer(privacy.app, name="privacy")
+app.add_typer(privacy.blocklist_app, name="blocklist")
 
 
 def main() -> None:

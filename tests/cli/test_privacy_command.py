@@ -1,0 +1,112 @@
+"""`helpline privacy forget|rotate|new-key` and `helpline blocklist`, on the test's Redis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import redis
+from typer.testing import CliRunner, Result
+
+from helpline import keys
+from helpline.cli import app
+from helpline.privacy import NumberVault
+from helpline.runtime import Runtime
+from helpline.settings import Secret
+from tests.fake_twilio.server import FakeTwilio
+from tests.scenarios.test_escalation_by_text import write_roster
+from tests.support.fixtures import SECRET_KEY
+from tests.support.phone import HELPLINE_NUMBER, PUBLIC_URL, Phone
+from tests.support.worker import run_jobs
+
+OTHER = "+12065550188"
+
+
+def run(redis_url: str, fake: FakeTwilio, flows_dir: Path, *args: str, **env: str) -> Result:
+    base = {
+        "REDIS_URL": redis_url,
+        "TWILIO_ACCOUNT_SID": fake.account_sid,
+        "TWILIO_AUTH_TOKEN": fake.auth_token,
+        "HELPLINE_NUMBER": HELPLINE_NUMBER,
+        "HELPLINE_PUBLIC_URL": PUBLIC_URL,
+        "HELPLINE_SECRET_KEY": SECRET_KEY,
+        "HELPLINE_FLOWS_DIR": str(flows_dir),
+    }
+    return CliRunner().invoke(app, list(args), env={**base, **env})
+
+
+def holding(client: redis.Redis, ref: str) -> list[bytes]:
+    """Every key named after the ref or holding it in its value."""
+    found = []
+    for key in client.scan_iter("*"):
+        kind = client.type(key)
+        value = client.get(key) if kind == b"string" else b""
+        hashed = b"".join(client.hvals(key)) if kind == b"hash" else b""
+        if ref.encode() in key or ref.encode() in (value or b"") + hashed:
+            found.append(key)
+    return found
+
+
+def test_forget_removes_everything_about_one_caller_and_nothing_else(
+    flows_dir: Path,
+    runtime: Runtime,
+    phone: Phone,
+    fake_twilio: FakeTwilio,
+    redis_client: redis.Redis,
+    redis_url: str,
+) -> None:
+    write_roster(flows_dir)
+    runtime.roster.refresh()
+    for body in ("hi", "1", "1", "2", "2", "2", "1"):
+        phone.text(body)
+    phone.text("i want to kill myself")  # an escalation with a transcript
+    run_jobs(runtime)
+    other = Phone(phone.app_url, phone.token, OTHER)
+    other.text("hi")
+    ref = runtime.conversations.ref(phone.number)
+    assert len(holding(redis_client, ref)) >= 4  # conversation, number, escalation, jobs...
+    result = run(redis_url, fake_twilio, flows_dir, "privacy", "forget", "(206) 555-0123")
+    assert result.exit_code == 0, result.output
+    assert "escalations with transcripts" in result.output
+    assert holding(redis_client, ref) == []
+    assert phone.number.lstrip("+") not in result.output
+    assert runtime.store.load(runtime.conversations.ref(OTHER)).session is not None
+    audit = redis_client.xrange(keys.privacy_audit())
+    assert [entry[b"event"] for _, entry in audit] == [b"forgotten"]
+    again = run(redis_url, fake_twilio, flows_dir, "privacy", "forget", phone.number)
+    assert "Nothing was held" in again.output
+
+
+def test_rotate_reseals_numbers_with_the_new_key(
+    flows_dir: Path, fake_twilio: FakeTwilio, redis_client: redis.Redis, redis_url: str
+) -> None:
+    old = run(redis_url, fake_twilio, flows_dir, "privacy", "new-key").output.strip()
+    new = run(redis_url, fake_twilio, flows_dir, "privacy", "new-key").output.strip()
+    assert old != new
+    key = keys.number("caller-ref")
+    redis_client.set(key, NumberVault([Secret(old)], Secret(SECRET_KEY)).seal(OTHER), ex=600)
+    # With only the new key, the old token cannot be opened: rotate says so, changes nothing.
+    lost = run(redis_url, fake_twilio, flows_dir, "privacy", "rotate", HELPLINE_NUMBER_KEYS=new)
+    assert "1 could not be opened" in lost.output
+    during = run(
+        redis_url, fake_twilio, flows_dir, "privacy", "rotate", HELPLINE_NUMBER_KEYS=f"{new},{old}"
+    )
+    assert "re-encrypted 1 number" in during.output
+    token = redis_client.get(key)
+    assert token is not None
+    assert NumberVault([Secret(new)], Secret(SECRET_KEY)).open(token) == OTHER  # old key dropped
+    assert 0 < redis_client.ttl(key) <= 600  # the number still expires when it would have
+
+
+def test_blocklist_add_list_remove(
+    flows_dir: Path, fake_twilio: FakeTwilio, redis_url: str, runtime: Runtime, phone: Phone
+) -> None:
+    added = run(redis_url, fake_twilio, flows_dir, "blocklist", "add", "206-555-0123",
+                "--note", "threats to staff")  # fmt: skip
+    assert added.output.strip() == "blocked …0123"
+    assert phone.text("hi").texts == []
+    listed = run(redis_url, fake_twilio, flows_dir, "blocklist", "list").output
+    assert "threats to staff" in listed
+    assert "2065550123" not in listed.replace("-", "")
+    removed = run(redis_url, fake_twilio, flows_dir, "blocklist", "remove", phone.number)
+    assert removed.output.strip() == "unblocked"
+    assert phone.text("hi").texts

@@ -1,0 +1,70 @@
+"""A flood from one number gets one notice, then silence; crisis texts always get through."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+
+from helpline.runtime import Runtime, build_runtime
+from helpline.settings import Settings
+from helpline.web.app import create_app
+from tests.fake_twilio.server import FakeTwilio
+from tests.support.clock import FakeClock
+from tests.support.live_server import LiveServer
+from tests.support.phone import Phone
+
+LIMIT = 4
+
+
+@pytest.fixture
+def limited(settings: Settings, clock: FakeClock) -> Iterator[tuple[Runtime, str]]:
+    runtime = build_runtime(dataclasses.replace(settings, inbound_limit=LIMIT), clock=clock)
+    server = LiveServer(create_app(runtime=runtime))
+    yield runtime, server.url
+    server.stop()
+    runtime.redis.close()
+
+
+def test_a_flood_gets_one_notice_then_silence_then_the_window_passes(
+    limited: tuple[Runtime, str], fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    runtime, url = limited
+    flooder = Phone(url, fake_twilio.auth_token, "+12065550140")
+    answered = [flooder.text("hi") for _ in range(LIMIT)]
+    assert all(reply.texts for reply in answered)
+    notice = flooder.text("hi")
+    assert notice.status == 200
+    assert len(notice.texts) == 1
+    assert "988" in notice.texts[0]  # it says how to reach a person
+    quiet = [flooder.text("hi") for _ in range(5)]
+    assert [(r.status, r.texts) for r in quiet] == [(200, [])] * 5
+    # Another number is not affected.
+    assert Phone(url, fake_twilio.auth_token, "+12065550141").text("hi").texts
+    clock.advance(runtime.settings.inbound_window)
+    assert flooder.text("hi").texts  # a new window: answered again
+
+
+def test_a_crisis_text_is_never_limited(
+    limited: tuple[Runtime, str], fake_twilio: FakeTwilio
+) -> None:
+    _, url = limited
+    caller = Phone(url, fake_twilio.auth_token, "+12065550142")
+    for _ in range(LIMIT + 3):
+        caller.text("hi")
+    assert caller.text("hi").texts == []
+    crisis = caller.text("i want to kill myself")
+    assert crisis.texts
+    assert any("988" in text for text in crisis.texts)
+
+
+def test_a_blocked_number_gets_no_reply_until_unblocked(
+    runtime: Runtime, phone: Phone, clock: FakeClock
+) -> None:
+    entry = runtime.blocklist.add(phone.number, "abusive texts to staff", clock())
+    assert entry.shown == "…0123"
+    assert (phone.text("hi").status, phone.text("hi").texts) == (200, [])
+    assert [e.note for e in runtime.blocklist.entries()] == ["abusive texts to staff"]
+    assert runtime.blocklist.remove(phone.number)
+    assert phone.text("hi").texts
