@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from helpline.settings import Secret
+from helpline.settings import DERIVED_NUMBER_KEY, Secret
 
 REF_HEX_CHARS = 32
 """128 bits of HMAC-SHA256: no collisions at helpline scale, and short keys."""
@@ -45,10 +45,10 @@ class NumberVault:
     """
 
     def __init__(self, keys: Sequence[Secret], secret_key: Secret) -> None:
-        if not keys:
-            derived = hmac.new(secret_key.reveal().encode(), NUMBER_KEY_CONTEXT, hashlib.sha256)
-            keys = [Secret(base64.urlsafe_b64encode(derived.digest()).decode())]
-        self._fernet = MultiFernet([Fernet(k.reveal()) for k in keys])
+        digest = hmac.new(secret_key.reveal().encode(), NUMBER_KEY_CONTEXT, hashlib.sha256)
+        derived = base64.urlsafe_b64encode(digest.digest()).decode()
+        chosen = [derived if k.reveal() == DERIVED_NUMBER_KEY else k.reveal() for k in keys]
+        self._fernet = MultiFernet([Fernet(k) for k in chosen or [derived]])
 
     def seal(self, number: str) -> str:
         return self._fernet.encrypt(number.encode()).decode()

@@ -222,12 +222,19 @@ class Settings:
         )
 
 
+DERIVED_NUMBER_KEY = "derived"
+"""Stands for the key derived from HELPLINE_SECRET_KEY, so the first rotation can name it."""
+
+
 def number_keys_from(value: str | None) -> tuple[Secret, ...]:
     """Comma-separated Fernet keys, newest first (`helpline privacy new-key` makes one)."""
     if value is None:
         return ()
     found = []
     for position, key in enumerate((k.strip() for k in value.split(",")), start=1):
+        if key == DERIVED_NUMBER_KEY:
+            found.append(Secret(key))
+            continue
         try:
             Fernet(key)
         except ValueError:

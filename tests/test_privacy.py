@@ -201,3 +201,10 @@ def test_rotation_opens_old_tokens_and_reseals_them_with_the_new_key() -> None:
     assert after.open(resealed) == "+12065550123"
     assert after.open(before) is None
     assert after.reseal(before) is None
+
+
+def test_the_derived_key_can_be_named_for_its_first_rotation() -> None:
+    before = NumberVault([], SECRET).seal("+12065550123")
+    during = NumberVault([Secret(NEW_KEY), Secret("derived")], SECRET)
+    assert during.open(before) == "+12065550123"
+    assert NumberVault([Secret(NEW_KEY)], SECRET).open(before) is None
