@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from redis import Redis
 from redis.client import Pipeline
-from rq import Queue, Retry
+from rq import Queue, RateLimit, Retry
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
@@ -59,6 +60,7 @@ def enqueue(
     pipeline: Pipeline | None = None,
     at: datetime | None = None,
     retry: Retry | None = None,
+    rate_limit: RateLimit | None = None,
 ) -> Job:
     """Enqueue (or schedule, with `at`) a job by name, the only way the helpline does.
 
@@ -66,7 +68,7 @@ def enqueue(
     answers and message texts. The description is set to the job id instead,
     which holds only a ref and counters.
     """
-    options = {
+    options: dict[str, Any] = {
         "job_id": id,
         "description": id,
         "pipeline": pipeline,
@@ -74,6 +76,8 @@ def enqueue(
         "failure_ttl": JOB_FAILURE_TTL_SECONDS,
         "retry": retry,
     }
+    if rate_limit is not None:
+        options["rate_limit"] = rate_limit
     job: Job
     if at is not None:
         job = queue.enqueue_at(at, func, *args, **options)

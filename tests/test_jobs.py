@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rq.job import Job, JobStatus
+
 from helpline import keys
 from helpline.outbox import send_texts_later
+from helpline.queueing import job_id
 from helpline.runtime import Runtime
 from tests.fake_twilio.server import FakeTwilio
 from tests.support.clock import FakeClock
@@ -77,3 +80,25 @@ def test_nothing_is_sent_when_the_number_is_no_longer_held(
     send_texts_later(runtime.queue, None, ref, ["one"], batch="gone")
     run_jobs(runtime)
     assert fake_twilio.requests == []
+
+
+def test_one_batch_to_a_caller_at_a_time_the_next_waits_its_turn(
+    runtime: Runtime, fake_twilio: FakeTwilio
+) -> None:
+    ref = known_caller(runtime)
+    send_texts_later(runtime.queue, None, ref, ["one", "two"], batch="first")
+    send_texts_later(runtime.queue, None, ref, ["three"], batch="second")
+    other = runtime.conversations.ref("+12065550198")
+    send_texts_later(runtime.queue, None, other, ["elsewhere"], batch="other")
+    statuses = {
+        batch: Job.fetch(job_id("send", batch), connection=runtime.redis).get_status()
+        for batch in ("first", "second", "other")
+    }
+    # rq's rate limit holds the caller's second batch back; another caller is not held.
+    assert statuses == {
+        "first": JobStatus.QUEUED,
+        "second": JobStatus.RATE_LIMITED,
+        "other": JobStatus.QUEUED,
+    }
+    run_jobs(runtime)
+    assert [m.body for m in fake_twilio.messages(to=NUMBER)] == ["one", "two", "three"]
