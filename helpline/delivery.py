@@ -10,7 +10,7 @@ from datetime import datetime
 
 from redis import Redis
 
-from helpline import keys
+from helpline import keys, metrics
 from helpline.store import ContactStore, as_text
 from helpline.telephony.sender import OPTED_OUT_CODE
 
@@ -35,17 +35,20 @@ def record_status(
     if not redis.set(keys.status_seen(message_sid, status), b"1", nx=True, ex=ttl):
         return False
     key = keys.outbound(message_sid)
-    ref_raw, current_raw = redis.hmget(key, "ref", "status")
+    ref_raw, current_raw, esc_raw = redis.hmget(key, "ref", "status", "esc")
     current = as_text(current_raw)
-    if STATUS_ORDER.get(status, -1) >= STATUS_ORDER.get(current or "", -1):
-        with redis.pipeline() as pipe:
+    ref = as_text(ref_raw)
+    with redis.pipeline() as pipe:
+        if STATUS_ORDER.get(status, -1) >= STATUS_ORDER.get(current or "", -1):
             pipe.hset(key, "status", status)
             pipe.hset(key, "updated", now.isoformat(timespec="seconds"))
             if error_code:
                 pipe.hset(key, "error_code", error_code)
             pipe.expire(key, int(keys.OUTBOUND_RECORD_TTL.total_seconds()))
-            pipe.execute()
-    ref = as_text(ref_raw)
+        # Counted even when late ("sent" after "delivered"): each (message, status) once.
+        kind = "caller" if ref else "page" if esc_raw else "other"
+        metrics.count_delivery(pipe, kind, status)
+        pipe.execute()
     if error_code == str(OPTED_OUT_CODE) and ref:
         store.record_opt_out(ref, now)
     return True

@@ -12,9 +12,10 @@ from collections.abc import Callable
 
 from rq import get_current_job
 
-from helpline import keys
+from helpline import keys, metrics
 from helpline.engine.actions import MORE_MEETINGS_JOB
-from helpline.errors import ConfigError, DeliveryRefused
+from helpline.errors import ConfigError, DeliveryDeferred, DeliveryRefused
+from helpline.escalation.ladder import VOICE
 from helpline.meetings.answer import Page, meetings_answer, next_page
 from helpline.meetings.imports import import_source
 from helpline.meetings.registry import SOURCES_FILE, load_sources
@@ -38,18 +39,24 @@ def send_texts(ref: str, texts: list[str], batch: str) -> int:
     contact = rt.store.load(ref)
     if contact.opted_out:
         log.info("send skipped: caller opted out", extra={"ref": ref, "batch": batch})
+        metrics.count_skipped(rt.redis, "caller", "opted_out", len(texts))
         return 0
     number = rt.store.number(ref)
     if number is None:
         log.warning("send skipped: number no longer held", extra={"ref": ref, "batch": batch})
+        metrics.count_skipped(rt.redis, "caller", "no_number", len(texts))
         return 0
     progress = keys.outbox_progress(batch)
     done = int(rt.redis.get(progress) or 0)
     for index in range(done, len(texts)):
         try:
             sent = rt.sender.send(number, texts[index], status_callback=rt.status_callback_url)
+        except DeliveryDeferred as exc:
+            metrics.count_send(rt.redis, "caller", "deferred", metrics.deferred_reason(exc))
+            raise
         except DeliveryRefused as exc:
             log.warning("send refused", extra={"ref": ref, "code": exc.code, "batch": batch})
+            metrics.count_send(rt.redis, "caller", "refused", metrics.refused_reason(exc.code))
             if exc.code == OPTED_OUT_CODE:
                 rt.store.record_opt_out(ref, rt.clock())
             elif exc.code == LANDLINE_CODE:
@@ -62,6 +69,7 @@ def send_texts(ref: str, texts: list[str], batch: str) -> int:
             pipe.set(progress, index + 1, ex=int(keys.OUTBOX_PROGRESS_TTL.total_seconds()))
             pipe.hset(keys.outbound(sent.sid), mapping={"ref": ref, "status": sent.status})
             pipe.expire(keys.outbound(sent.sid), int(keys.OUTBOUND_RECORD_TTL.total_seconds()))
+            metrics.count_send(pipe, "caller", "sent")
             pipe.execute()
         log.info("text sent", extra={"ref": ref, "sid": sent.sid, "batch": batch})
     return len(texts)
@@ -157,7 +165,23 @@ def drive_escalation(esc_id: int) -> str:
 
 
 def send_page(esc_id: int, page_key: str, staff_name: str, channel: str) -> str:
-    return current().pager.send(esc_id, page_key, staff_name, channel)
+    rt = current()
+    kind: metrics.SendKind = "page_call" if channel == VOICE else "page_sms"
+    try:
+        outcome = rt.pager.send(esc_id, page_key, staff_name, channel)
+    except DeliveryDeferred as exc:
+        metrics.count_send(rt.redis, kind, "deferred", metrics.deferred_reason(exc))
+        raise
+    if outcome in _PAGE_OUTCOMES:  # not "done" or "claimed": another job had it
+        metrics.count_send(rt.redis, kind, *_PAGE_OUTCOMES[outcome])
+    return outcome
+
+
+_PAGE_OUTCOMES: dict[str, tuple[metrics.Outcome, str]] = {
+    "sent": ("sent", metrics.NO_REASON),
+    "failed": ("refused", "other"),  # the Pager logs the Twilio code
+    "skipped": ("skipped", "not_needed"),
+}
 
 
 def send_to_staff(name: str, texts: list[str]) -> int:
@@ -167,6 +191,7 @@ def send_to_staff(name: str, texts: list[str]) -> int:
     person = roster.by_name(name) if roster is not None else None
     if person is None:
         log.warning("staff text skipped: not on the roster now", extra={"staff": name})
+        metrics.count_skipped(rt.redis, "staff", "off_roster", len(texts))
         return 0
     job = get_current_job()
     progress = keys.outbox_progress(job_id("staff", job.id if job else name))
@@ -174,10 +199,17 @@ def send_to_staff(name: str, texts: list[str]) -> int:
     for index in range(done, len(texts)):
         try:
             rt.sender.send(person.phone, texts[index], status_callback=rt.status_callback_url)
+        except DeliveryDeferred as exc:
+            metrics.count_send(rt.redis, "staff", "deferred", metrics.deferred_reason(exc))
+            raise
         except DeliveryRefused as exc:
             log.warning("staff text refused", extra={"staff": name, "code": exc.code})
+            metrics.count_send(rt.redis, "staff", "refused", metrics.refused_reason(exc.code))
             return index
-        rt.redis.set(progress, index + 1, ex=int(keys.OUTBOX_PROGRESS_TTL.total_seconds()))
+        with rt.redis.pipeline(transaction=False) as pipe:
+            pipe.set(progress, index + 1, ex=int(keys.OUTBOX_PROGRESS_TTL.total_seconds()))
+            metrics.count_send(pipe, "staff", "sent")
+            pipe.execute()
     return len(texts)
 
 

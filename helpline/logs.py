@@ -2,15 +2,25 @@
 
 Substance-use records are protected by law (42 CFR Part 2): code passes only
 refs (keyed hashes), message sids, reasons and counts in `extra=`.
+
+Every line logged while the web tier handles a request carries its
+`request_id` (set by the middleware in helpline/web/app.py, kept across
+`run_in_threadpool`, which copies the context), and every line logged inside
+an RQ job carries the job's `job_id`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
+import uuid
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+
+from rq.job import get_current_job
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -18,8 +28,40 @@ QUIET_LOGGERS = ("twilio.http_client", "httpx", "urllib3")
 """Libraries that log request URLs and query strings, which can hold a phone number."""
 
 
+request_id: ContextVar[str | None] = ContextVar("helpline_request_id", default=None)
+"""The id of the web request being handled, for every line logged while handling it."""
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def valid_request_id(value: str | None) -> str | None:
+    """A request id from outside (Twilio's idempotency token, X-Request-Id) if it is sane."""
+    return value if value is not None and _REQUEST_ID.fullmatch(value) else None
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def add_context(record: logging.LogRecord) -> None:
+    """Stamp the request id and the RQ job id on a record (a context var read each: cheap)."""
+    if "request_id" not in record.__dict__ and (rid := request_id.get()) is not None:
+        record.__dict__["request_id"] = rid
+    if "job_id" not in record.__dict__ and (job := get_current_job()) is not None:
+        record.__dict__["job_id"] = job.id
+
+
+class ContextFilter(logging.Filter):
+    """A handler filter that adds `request_id` / `job_id` to every record passing through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        add_context(record)
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        add_context(record)
         out: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
@@ -38,6 +80,7 @@ class JsonFormatter(logging.Formatter):
 def setup_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(ContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

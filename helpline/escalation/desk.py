@@ -19,7 +19,7 @@ from redis import Redis
 from redis.client import Pipeline
 from rq import Queue
 
-from helpline import keys
+from helpline import keys, metrics
 from helpline.escalation import ladder
 from helpline.escalation import texts as staff_texts
 from helpline.escalation.commands import Action, parse_command
@@ -285,6 +285,7 @@ class Desk:
                 paged=(*esc.paged, staff.name),
             )  # fmt: skip
             self.store.save(pipe, taken, "call_taken", now, staff=staff.name)
+            metrics.observe_ack(pipe, "call", (now - esc.opened_at).total_seconds())
             self._point(pipe, sref, esc.id)
 
         self.store.update(esc_id, decide)
@@ -403,6 +404,7 @@ class Desk:
                 state=EscalationState.TAKEN, holder=staff.name, taken_at=now, due_at=None
             )
             self.store.save(pipe, taken, "taken", now, staff=staff.name)
+            metrics.observe_ack(pipe, "page", (now - esc.opened_at).total_seconds())
             self._point(pipe, sref, esc.id)
             self._tell_caller(pipe, taken, "person_joined", batch="taken")
             for other in taken.paged:
