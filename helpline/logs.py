@@ -24,6 +24,9 @@ from rq.job import get_current_job
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
+NEVER_LOGGED = frozenset({"arguments", "args_repr", "kwargs"})
+"""`extra` fields libraries fill with job arguments (texts, answers): dropped, whoever sets them."""
+
 QUIET_LOGGERS = ("twilio.http_client", "httpx", "urllib3")
 """Libraries that log request URLs and query strings, which can hold a phone number."""
 
@@ -69,7 +72,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         for key, value in record.__dict__.items():
-            if key not in _STANDARD and not key.startswith("_"):
+            if key not in _STANDARD and key not in NEVER_LOGGED and not key.startswith("_"):
                 out[key] = value
         if record.exc_info and record.exc_info[0] is not None:
             out["error"] = record.exc_info[0].__name__

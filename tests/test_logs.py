@@ -17,6 +17,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from helpline import logs
+from helpline.logs import JsonFormatter
 from helpline.outbox import send_texts_later
 from helpline.runtime import Runtime, install
 from helpline.web.app import RequestIdMiddleware
@@ -182,3 +183,13 @@ def test_lines_logged_in_a_job_carry_its_job_id(
     probe.info("after the job")
     (after,) = [r for r in captured.records if r.getMessage() == "after the job"]
     assert "job_id" not in after.__dict__
+
+
+def test_job_arguments_in_extra_are_never_written() -> None:
+    record = logging.LogRecord("rq.worker", logging.ERROR, __file__, 1, "job failed", (), None)
+    record.arguments = ["ref", ["i drink every night"]]
+    record.kwargs = {"body": "i drink every night"}
+    record.job = "send-batch-1"
+    line = JsonFormatter().format(record)
+    assert "drink" not in line
+    assert json.loads(line)["job"] == "send-batch-1"

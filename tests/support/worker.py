@@ -28,6 +28,16 @@ def release_due(runtime: Runtime, at: datetime) -> int:
     return released
 
 
+class QuietWorker(SimpleWorker):
+    """No pubsub thread: stopping rq 3.0's with redis-py 8 can stall a burst worker for 60 s."""
+
+    def subscribe(self) -> None:
+        pass
+
+    def unsubscribe(self) -> None:
+        pass
+
+
 def run_jobs(runtime: Runtime, *, at: datetime | None = None) -> int:
     """Work every queue empty (releasing jobs due by `at` first, repeatedly). Returns jobs run."""
     install(runtime)
@@ -39,7 +49,7 @@ def run_jobs(runtime: Runtime, *, at: datetime | None = None) -> int:
             queues = [Queue(n, connection=runtime.redis, serializer=JSONSerializer) for n in QUEUES]
             if not any(q.count for q in queues):
                 return total
-            worker = SimpleWorker(queues, connection=runtime.redis, serializer=JSONSerializer)
+            worker = QuietWorker(queues, connection=runtime.redis, serializer=JSONSerializer)
             worker.work(burst=True)
             total += 1
     finally:
