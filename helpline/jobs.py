@@ -33,8 +33,17 @@ def resume_timeout(ref: str, wait_id: int) -> None:
     current().conversations.time_out(ref, wait_id)
 
 
-def send_texts(ref: str, texts: list[str], batch: str) -> int:
-    """Send texts in order; returns how many are out. A retry resumes after the last one sent."""
+MEETING_TEXTS_VALIDITY_SECONDS = 3600
+"""Texts naming the next meetings that Twilio cannot hand on within an hour are dropped:
+a list of meetings arriving after they started would mislead."""
+
+
+def send_texts(ref: str, texts: list[str], batch: str, validity: int | None = None) -> int:
+    """Send texts in order; returns how many are out. A retry resumes after the last one sent.
+
+    `validity` (seconds) becomes Twilio's ValidityPeriod: a text stuck in Twilio's queue
+    longer than that is dropped rather than delivered late.
+    """
     rt = current()
     contact = rt.store.load(ref)
     if contact.opted_out:
@@ -50,7 +59,12 @@ def send_texts(ref: str, texts: list[str], batch: str) -> int:
     done = int(rt.redis.get(progress) or 0)
     for index in range(done, len(texts)):
         try:
-            sent = rt.sender.send(number, texts[index], status_callback=rt.status_callback_url)
+            sent = rt.sender.send(
+                number,
+                texts[index],
+                status_callback=rt.status_callback_url,
+                validity_period=validity,
+            )
         except DeliveryDeferred as exc:
             metrics.count_send(rt.redis, "caller", "deferred", metrics.deferred_reason(exc))
             raise
@@ -85,9 +99,20 @@ def perform_actions(ref: str, language: str, variables: dict[str, str], actions:
     texts: list[str] = []
     for action in actions:
         texts += _COMPOSERS[action](rt, ref, language, variables)
+    timely = any(action in TIME_SENSITIVE_ACTIONS for action in actions)
     if texts:
-        send_texts_later(rt.queue, None, ref, texts, batch=_batch(ACTION_JOB, ref))
+        send_texts_later(
+            rt.queue,
+            None,
+            ref,
+            texts,
+            batch=_batch(ACTION_JOB, ref),
+            validity=MEETING_TEXTS_VALIDITY_SECONDS if timely else None,
+        )
     return len(texts)
+
+
+TIME_SENSITIVE_ACTIONS = frozenset({"send_meetings", MORE_MEETINGS_JOB})
 
 
 def _program_texts(rt: Runtime, ref: str, language: str, variables: dict[str, str]) -> list[str]:

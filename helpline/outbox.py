@@ -14,7 +14,13 @@ every worker. Twilio then paces the number's own sending (1 segment a second on 
 
 
 def send_texts_later(
-    queue: Queue, pipe: Pipeline | None, ref: str, texts: list[str], *, batch: str
+    queue: Queue,
+    pipe: Pipeline | None,
+    ref: str,
+    texts: list[str],
+    *,
+    batch: str,
+    validity: int | None = None,
 ) -> None:
     """Queue an ordered batch of texts to one caller; a retry resumes where it stopped.
 
@@ -29,6 +35,7 @@ def send_texts_later(
         ref,
         texts,
         batch,
+        *([validity] if validity is not None else []),
         id=job_id("send", batch),
         pipeline=pipe,
         retry=SEND_RETRY,

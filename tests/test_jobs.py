@@ -102,3 +102,14 @@ def test_one_batch_to_a_caller_at_a_time_the_next_waits_its_turn(
     }
     run_jobs(runtime)
     assert [m.body for m in fake_twilio.messages(to=NUMBER)] == ["one", "two", "three"]
+
+
+def test_time_sensitive_texts_carry_a_validity_period_others_do_not(
+    runtime: Runtime, fake_twilio: FakeTwilio
+) -> None:
+    ref = known_caller(runtime)
+    send_texts_later(runtime.queue, None, ref, ["meetings"], batch="timely", validity=3600)
+    send_texts_later(runtime.queue, None, ref, ["programs"], batch="plain")
+    run_jobs(runtime)
+    sent = {m.body: m.validity_period for m in fake_twilio.messages(to=NUMBER)}
+    assert sent == {"meetings": 3600, "programs": None}

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from helpline.jobs import MEETING_TEXTS_VALIDITY_SECONDS
 from helpline.meetings.imports import import_source
 from helpline.meetings.search import MeetingQuery, search
 from helpline.meetings.source import FeedFormat, Source
@@ -90,6 +91,13 @@ def test_in_person_triage_ends_with_the_next_meetings_and_more(
     for head, occurrence in zip(more_heads, expected[3:6], strict=True):
         assert f" - {short_name(occurrence.meeting.name)} - " in head
     assert CRISIS_LINE in more
+    # Meeting lists are dropped by Twilio rather than delivered after the meetings start.
+    validity = {
+        m.validity_period
+        for m in fake_twilio.messages(to=phone.number)
+        if "meetings" in (m.body or "")
+    }
+    assert validity == {MEETING_TEXTS_VALIDITY_SECONDS}
 
     # Keep asking: pages run out honestly.
     for _ in range(5):
