@@ -52,6 +52,10 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
+JUNK_REPLIES_MAX = 3
+"""Texts in a row the flow cannot understand that still get a reply ("I didn't get that",
+which names how to reach a person); after that they get silence until a real answer."""
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -216,6 +220,15 @@ class Conversations:
         texts = self._apply(
             pipe, contact, sprint, number=number, inline=True, cause=message_sid, said=body
         )
+        unclear = _not_understood(flow, session, sprint)
+        if unclear:
+            pipe.incr(keys.junk_replies(contact.ref))
+            pipe.expire(keys.junk_replies(contact.ref), int(keys.JUNK_REPLIES_TTL.total_seconds()))
+            if contact.junk >= JUNK_REPLIES_MAX:
+                # The session still moves (a later real answer is understood); no more replies.
+                return Outcome(texts=[], suppressed=True)
+        elif contact.junk:
+            pipe.delete(keys.junk_replies(contact.ref))
         closes = None
         if contact.escalation is not None and any(isinstance(e, OptedOut) for e in sprint.events):
             closes = contact.escalation
@@ -330,3 +343,14 @@ class Conversations:
             self.store.hold_number(pipe, ref, number, number_ttl)
         else:
             pipe.expire(keys.number(ref), int(number_ttl.total_seconds()), gt=True)
+
+
+def _not_understood(flow: Flow, before: Session | None, sprint: Sprint) -> bool:
+    """The text matched no answer: the flow asked again, or took its retry fallback."""
+    if not all(isinstance(e, TextQueued | WaitStarted) for e in sprint.events):
+        return False  # it led somewhere: a job, an escalation, an opt-out
+    after = sprint.session
+    if after.retries > (before.retries if before else 0):
+        return True
+    node = flow.nodes.get(before.node) if before is not None and before.retries else None
+    return bool(node and node.retry and after.node == node.retry.fallback)

@@ -69,6 +69,14 @@ def blocklist() -> str:
     return f"{PREFIX}:blocklist"
 
 
+JUNK_REPLIES_TTL = timedelta(hours=1)
+
+
+def junk_replies(ref: str) -> str:
+    """How many texts in a row from one caller the flow could not understand."""
+    return f"{PREFIX}:junk:{ref}"
+
+
 def privacy_audit() -> str:
     """Stream: each `privacy forget` and `privacy rotate`, by count only (never who)."""
     return f"{PREFIX}:privacy:audit"

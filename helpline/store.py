@@ -37,6 +37,8 @@ class Contact:
     language: str | None
     escalation: int | None = None
     """The caller's open escalation: while there is one, their texts go to it."""
+    junk: int = 0
+    """Replies in a row the flow could not understand (helpline.conversation caps them)."""
 
 
 class ContactStore:
@@ -89,8 +91,12 @@ def write_opt_out(pipe: Pipeline, ref: str, when: datetime) -> None:
 
 
 def _read(client: Redis | Pipeline, ref: str) -> Contact:
-    raw_session, raw_optout, raw_language, raw_escalation = client.mget(
-        keys.session(ref), keys.opted_out(ref), keys.language(ref), keys.caller_escalation(ref)
+    raw_session, raw_optout, raw_language, raw_escalation, raw_junk = client.mget(
+        keys.session(ref),
+        keys.opted_out(ref),
+        keys.language(ref),
+        keys.caller_escalation(ref),
+        keys.junk_replies(ref),
     )
     escalation = as_text(raw_escalation)
     return Contact(
@@ -99,6 +105,7 @@ def _read(client: Redis | Pipeline, ref: str) -> Contact:
         opted_out=raw_optout is not None,
         language=as_text(raw_language),
         escalation=int(escalation) if escalation else None,
+        junk=int(raw_junk or 0),
     )
 
 

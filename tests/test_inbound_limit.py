@@ -1,4 +1,4 @@
-"""A flood from one number gets one notice, then silence; crisis texts always get through."""
+"""A flood from one number gets one notice, then silence; so does junk; crisis texts get through."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from helpline.conversation import JUNK_REPLIES_MAX
 from helpline.runtime import Runtime, build_runtime
 from helpline.settings import Settings
 from helpline.web.app import create_app
@@ -32,18 +33,18 @@ def test_a_flood_gets_one_notice_then_silence_then_the_window_passes(
 ) -> None:
     runtime, url = limited
     flooder = Phone(url, fake_twilio.auth_token, "+12065550140")
-    answered = [flooder.text("hi") for _ in range(LIMIT)]
+    answered = [flooder.text("MENU") for _ in range(LIMIT)]  # each restarts: never junk
     assert all(reply.texts for reply in answered)
-    notice = flooder.text("hi")
+    notice = flooder.text("MENU")
     assert notice.status == 200
     assert len(notice.texts) == 1
     assert "988" in notice.texts[0]  # it says how to reach a person
-    quiet = [flooder.text("hi") for _ in range(5)]
+    quiet = [flooder.text("MENU") for _ in range(5)]
     assert [(r.status, r.texts) for r in quiet] == [(200, [])] * 5
     # Another number is not affected.
     assert Phone(url, fake_twilio.auth_token, "+12065550141").text("hi").texts
     clock.advance(runtime.settings.inbound_window)
-    assert flooder.text("hi").texts  # a new window: answered again
+    assert flooder.text("MENU").texts  # a new window: answered again
 
 
 def test_a_crisis_text_is_never_limited(
@@ -68,3 +69,22 @@ def test_a_blocked_number_gets_no_reply_until_unblocked(
     assert [e.note for e in runtime.blocklist.entries()] == ["abusive texts to staff"]
     assert runtime.blocklist.remove(phone.number)
     assert phone.text("hi").texts
+
+
+def test_junk_gets_a_few_replies_then_silence_until_a_real_answer(phone: Phone) -> None:
+    phone.text("hi")
+    replies = [phone.text("banana").texts for _ in range(JUNK_REPLIES_MAX + 1)]
+    assert all(replies[:JUNK_REPLIES_MAX])
+    assert replies[JUNK_REPLIES_MAX] == []
+    # The flow still counts them: its own fallback brings in a person, and that is said.
+    assert any("person" in text for text in phone.text("banana").texts)
+
+
+def test_a_real_answer_starts_the_junk_count_again(phone: Phone) -> None:
+    phone.text("hi")
+    for _ in range(JUNK_REPLIES_MAX - 1):
+        assert phone.text("banana").texts
+    assert phone.text("1").texts  # understood: the next question
+    assert [phone.text("banana").texts != [] for _ in range(JUNK_REPLIES_MAX)] == [
+        True
+    ] * JUNK_REPLIES_MAX
