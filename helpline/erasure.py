@@ -18,9 +18,11 @@ from datetime import datetime
 from redis import Redis
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
+from rq.rate_limit import RateLimitRegistry
 from rq.serializers import JSONSerializer
 
 from helpline import keys
+from helpline.outbox import send_limit_key
 from helpline.privacy import contact_ref
 from helpline.settings import Secret
 from helpline.store import as_text
@@ -66,6 +68,11 @@ def forget(redis: Redis, secret_key: Secret, number: str, now: datetime) -> Eras
     _forget_escalations(redis, ref, erasure)
     _forget_records(redis, ref, erasure)
     _forget_jobs(redis, ref, erasure)
+    limit = RateLimitRegistry(send_limit_key(ref), redis)
+    erasure.count(
+        "send limit", int(redis.delete(limit.config_key, limit.allowed_key, limit.rate_limited_key))
+    )
+    redis.srem(RateLimitRegistry.rl_keys_key, limit.key)
     redis.xadd(
         keys.privacy_audit(),
         {

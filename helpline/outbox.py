@@ -13,6 +13,11 @@ queues behind the batch in flight, so texts arrive in order and one caller canno
 every worker. Twilio then paces the number's own sending (1 segment a second on a long code)."""
 
 
+def send_limit_key(ref: str) -> str:
+    """The rq rate-limit key for one caller's sends (rq keeps it under `rq:rl:`)."""
+    return f"send-{ref}"
+
+
 def send_texts_later(
     queue: Queue,
     pipe: Pipeline | None,
@@ -28,7 +33,7 @@ def send_texts_later(
     a job on a pipeline, and those batches are the replies that commit with the
     conversation (timeouts, relays from staff), which must never be lost.
     """
-    limit = None if pipe is not None else RateLimit(f"send-{ref}", SENDS_AT_ONCE_PER_CALLER)
+    limit = None if pipe is not None else RateLimit(send_limit_key(ref), SENDS_AT_ONCE_PER_CALLER)
     enqueue(
         queue,
         "helpline.jobs.send_texts",

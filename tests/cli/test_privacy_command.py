@@ -44,6 +44,8 @@ def holding(client: redis.Redis, ref: str) -> list[bytes]:
             values = [client.get(key) or b""]
         elif kind == b"hash":
             values = list(client.hvals(key))
+        elif kind == b"set":
+            values = list(client.smembers(key))
         if ref.encode() in key or any(ref.encode() in bytes(v, "utf-8") if isinstance(v, str)
                                       else ref.encode() in v for v in values):  # fmt: skip
             found.append(key)
