@@ -26,15 +26,10 @@ import itertools
 import json
 import os
 import platform
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -44,19 +39,14 @@ from rich.table import Table
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from bench.stack import Helpline, Texter, summary
 from helpline.queueing import URGENT_QUEUE
 from helpline.redis_server import PrivateRedis
 from tests.fake_twilio.server import FakeTwilio
-from tests.fake_twilio.signing import signed_form
 
-REPO = Path(__file__).parents[1]
-PUBLIC_URL = "https://helpline.example.org"
-HELPLINE_NUMBER = "+15550100000"
 ON_CALL = "+15550100002"
 BASELINE_TO = "+15550100009"
-SECRET_KEY = "bench-secret-key-0123456789abcdef"
 TARGET_P99_SECONDS = 1.0
-START_TIMEOUT_SECONDS = 30.0
 ARRIVAL_TIMEOUT_SECONDS = 20.0
 """How long the bench waits for the last page before counting the rest as lost."""
 
@@ -101,142 +91,6 @@ class Figures:
     load_seconds: float = 0.0
     lost_pages: int = 0
     lost_baseline: int = 0
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
-
-
-def summary(values: Sequence[float]) -> dict[str, float]:
-    return {
-        "n": len(values),
-        "p50": percentile(values, 50),
-        "p90": percentile(values, 90),
-        "p99": percentile(values, 99),
-        "max": max(values) if values else float("nan"),
-        "mean": statistics.fmean(values) if values else float("nan"),
-    }
-
-
-class Helpline:
-    """`helpline serve` and N `helpline worker` processes, on a private Redis and the fake."""
-
-    def __init__(
-        self, redis_url: str, fake: FakeTwilio, workers: int, urgent: int, web: int
-    ) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="helpline-bench-"))
-        flows = Path(shutil.copytree(REPO / "flows", self.folder / "flows"))
-        (flows / "oncall.yaml").write_text(ROSTER)
-        with socket_port() as port:
-            self.port = port
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "REDIS_URL": redis_url,
-            "TWILIO_ACCOUNT_SID": fake.account_sid,
-            "TWILIO_AUTH_TOKEN": fake.auth_token,
-            "TWILIO_API_URL": fake.url,
-            "HELPLINE_NUMBER": HELPLINE_NUMBER,
-            "HELPLINE_PUBLIC_URL": PUBLIC_URL,
-            "HELPLINE_SECRET_KEY": SECRET_KEY,
-            "HELPLINE_FLOWS_DIR": str(flows),
-            "NO_PROXY": "127.0.0.1,localhost",
-        }
-        python = [sys.executable, "-m", "helpline"]
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": REPO}
-        self.processes = [
-            subprocess.Popen(
-                [*python, "serve", "--port", str(self.port), "--workers", str(web)],
-                env=env,
-                **quiet,  # type: ignore[call-overload]
-            )
-        ]
-        self.processes += [
-            subprocess.Popen([*python, "worker"], env=env, **quiet)  # type: ignore[call-overload]
-            for _ in range(workers)
-        ]
-        self.processes += [
-            subprocess.Popen(
-                [*python, "worker", "--urgent-only"],
-                env=env,
-                **quiet,  # type: ignore[call-overload]
-            )
-            for _ in range(urgent)
-        ]
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if any(p.poll() is not None for p in self.processes):
-                raise RuntimeError("a helpline process exited during start-up")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    time.sleep(1.0)  # the workers finish starting too
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("helpline serve did not start")
-
-    def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-
-class socket_port:
-    """A free loopback port (closed again before the server binds it)."""
-
-    def __enter__(self) -> int:
-        import socket
-
-        self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
-        return int(self._sock.getsockname()[1])
-
-    def __exit__(self, *_: object) -> None:
-        self._sock.close()
-
-
-class Texter:
-    def __init__(self, client: httpx.AsyncClient, url: str, token: str) -> None:
-        self.client, self.url, self.token = client, url, token
-        self._sids = itertools.count(1)
-
-    async def text(self, number: str, body: str) -> tuple[int, float]:
-        sid = f"SM{next(self._sids):032x}"
-        pairs = [
-            ("MessageSid", sid),
-            ("SmsSid", sid),
-            ("AccountSid", "AC" + "0" * 32),
-            ("From", number),
-            ("To", HELPLINE_NUMBER),
-            ("Body", body),
-            ("NumMedia", "0"),
-            ("NumSegments", "1"),
-            ("SmsStatus", "received"),
-            ("ApiVersion", "2010-04-01"),
-        ]
-        content, headers = signed_form(f"{PUBLIC_URL}/twilio/sms", pairs, self.token)
-        started = time.perf_counter()
-        try:
-            response = await self.client.post(
-                f"{self.url}/twilio/sms", content=content, headers=headers
-            )
-            status = response.status_code
-        except httpx.HTTPError:
-            status = 0
-        return status, time.perf_counter() - started
 
 
 async def run_load(
@@ -437,7 +291,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"starting helpline: {args.web} web, {args.workers} workers, "
             f"{args.urgent_workers} urgent-only"
         )
-        helpline = Helpline(server.url, fake, args.workers, args.urgent_workers, args.web)
+        helpline = Helpline(
+            server.url, fake, args.workers, args.urgent_workers, args.web, roster=ROSTER
+        )
         try:
             console.print(
                 f"load {args.rate:.0f} texts/s; {args.probes} crisis texts at "
