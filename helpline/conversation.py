@@ -36,6 +36,7 @@ from helpline.engine import (
     resume,
 )
 from helpline.engine.keywords import Keyword, match_keyword
+from helpline.engine.safety import CrisisHit
 from helpline.engine.text import guess_language
 from helpline.errors import ResumeRejected
 from helpline.escalation.desk import ESCALATION_NUMBER_TTL, Desk
@@ -124,8 +125,11 @@ class Conversations:
         if not_staff is not None:
             return Outcome(texts=not_staff)
         ref = self.ref(number)
+        # The safety pre-router, once per text: it exempts the text from limits and, in
+        # the transaction, comes before any flow step (no flow can switch it off).
+        hit = self.catalog.refresh().crisis.screen(body)
         try:
-            limited = self._limited(ref, body)
+            limited = None if hit is not None else self._limited(ref, body)
         except BaseException:
             self.store.release_inbound(message_sid)
             raise
@@ -134,7 +138,7 @@ class Conversations:
 
         def decide(contact: Contact, pipe: Pipeline) -> Outcome:
             outcome = self._received(
-                contact, pipe, number=number, body=body, message_sid=message_sid
+                contact, pipe, number=number, body=body, message_sid=message_sid, hit=hit
             )
             if also is not None:
                 also(pipe, outcome.texts)
@@ -150,21 +154,20 @@ class Conversations:
         return outcome
 
     def _limited(self, ref: str, body: str) -> Outcome | None:
-        """Blocked numbers get nothing; a flood one notice, then silence. None: carry on."""
+        """Blocked numbers get nothing; a flood one notice, then silence. None: carry on.
+
+        Not asked for a text the crisis screen flagged: someone in danger is never limited.
+        """
         if self.blocklist.blocks(ref):
             log.info("sms from a blocked number", extra={"ref": ref})
             return Outcome(texts=[], suppressed=True)
-        if self.catalog.current.crisis.screen(body) is not None:
-            return None  # someone in danger is never limited
         admission = self.inbound_limit.admit(ref, self.clock())
         if admission is Admission.ADMIT:
             return None
         log.warning("inbound limit reached", extra={"ref": ref, "admission": admission.value})
         if admission is Admission.SILENCE:
             return Outcome(texts=[], suppressed=True)
-        text = self.catalog.current.messages.safe_reply
-        language = guess_language(body, tuple(text.by_language), next(iter(text.by_language)))
-        return Outcome(texts=[text.render(language, self.catalog.constants)], suppressed=True)
+        return Outcome(texts=[self.catalog.safe_reply(body)], suppressed=True)
 
     def time_out(self, ref: str, wait_id: int) -> None:
         """A scheduled timeout fired: resume the session; texts go out through a send job."""
@@ -187,17 +190,23 @@ class Conversations:
     # --- inside the transaction ---------------------------------------------------------
 
     def _received(
-        self, contact: Contact, pipe: Pipeline, *, number: str, body: str, message_sid: str
+        self,
+        contact: Contact,
+        pipe: Pipeline,
+        *,
+        number: str,
+        body: str,
+        message_sid: str,
+        hit: CrisisHit | None,
     ) -> Outcome:
         if contact.opted_out:
             if not is_opt_in(body):
                 return Outcome(texts=[], suppressed=True)
             pipe.delete(keys.opted_out(contact.ref))
             body = "START"  # an opt-in starts the conversation afresh
+            hit = self.catalog.current.crisis.screen(body)
         session, now = contact.session, self.clock()
         flow = self._flow_for(session)
-        # The safety pre-router: before any flow step, and no flow can switch it off.
-        hit = self.catalog.current.crisis.screen(body)
         if contact.escalation is not None:
             esc = self.desk.store.get(contact.escalation)
             keyword = match_keyword(body)

@@ -23,6 +23,7 @@ from typing import TypeVar
 from helpline.engine.definition import Channel, Flow
 from helpline.engine.safety import BUILT_IN, CrisisPhrases
 from helpline.engine.session import Session
+from helpline.engine.text import guess_language
 from helpline.errors import FlowDefinitionError, FlowProblems
 from helpline.flowfiles.build import Built, Messages, build_flow, build_messages, content_version
 from helpline.flowfiles.crisis import load_crisis
@@ -281,6 +282,12 @@ class FlowCatalog:
     @property
     def current(self) -> FlowSet:
         return self._current
+
+    def safe_reply(self, said: str) -> str:
+        """The reply that needs no Redis: how to reach a person, in the caller's likely language."""
+        text = self._current.messages.safe_reply
+        language = guess_language(said, tuple(text.by_language), next(iter(text.by_language)))
+        return text.render(language, self.constants)
 
     def refresh(self) -> FlowSet:
         """Reload when a file changed; on a broken edit keep the last valid set."""

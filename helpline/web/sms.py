@@ -12,7 +12,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from helpline.engine.text import guess_language
 from helpline.errors import BadWebhook, SignatureInvalid
 from helpline.runtime import Runtime
 from helpline.telephony.twiml import messages_response
@@ -37,7 +36,7 @@ async def inbound_sms(request: Request) -> Response:
         )
     except Exception:
         log.exception("sms webhook failed; sent the safe reply")
-        return messages_response([safe_reply(runtime, body)])
+        return messages_response([runtime.catalog.safe_reply(body)])
     log.info(
         "sms handled",
         extra={
@@ -48,11 +47,3 @@ async def inbound_sms(request: Request) -> Response:
         },
     )
     return messages_response(outcome.texts)
-
-
-def safe_reply(runtime: Runtime, body: str) -> str:
-    """The reply that needs no Redis: how to reach a person, in the caller's likely language."""
-    flows = runtime.catalog.current
-    text = flows.messages.safe_reply
-    language = guess_language(body, tuple(text.by_language), next(iter(text.by_language)))
-    return text.render(language, runtime.catalog.constants)
