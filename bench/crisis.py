@@ -39,12 +39,11 @@ from rich.table import Table
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from bench.stack import Helpline, Texter, summary
+from bench.stack import ON_CALL, ROSTER, Helpline, Texter, summary
 from helpline.queueing import URGENT_QUEUE
 from helpline.redis_server import PrivateRedis
 from tests.fake_twilio.server import FakeTwilio
 
-ON_CALL = "+15550100002"
 BASELINE_TO = "+15550100009"
 TARGET_P99_SECONDS = 1.0
 ARRIVAL_TIMEOUT_SECONDS = 20.0
@@ -60,17 +59,6 @@ CRISIS_TEXTS = (
 )
 TRIAGE = ("hi", "1", "1", "2", "2", "2", "1")
 """One whole conversation: for me, alcohol, secular, cut down, online, safe: programs sent."""
-
-ROSTER = f"""\
-timezone: America/Los_Angeles
-ack_timeout: 3m
-repeat: 1
-final: crisis_line
-staff:
-  - name: Sam
-    phone: "{ON_CALL}"
-    languages: [en, es]
-"""
 
 
 def bare_page(to: str, body: str) -> str:

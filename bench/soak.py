@@ -52,7 +52,16 @@ from rich.table import Table
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from bench.stack import REPO, Helpline, Reply, Texter, percentile, without_delayed_answers
+from bench.stack import (
+    ON_CALL,
+    REPO,
+    ROSTER,
+    Helpline,
+    Reply,
+    Texter,
+    percentile,
+    without_delayed_answers,
+)
 from helpline import keys
 from helpline.queueing import DEFAULT_QUEUE, URGENT_QUEUE
 from helpline.redis_server import PrivateRedis
@@ -61,18 +70,6 @@ from tests.fake_twilio.server import FakeTwilio
 CALLER_BASE = 12065550000
 """Pool numbers are +1 206 555 0000 upwards: the 555 exchange is fictional."""
 CALIBRATION_BASE = 14255550100
-ON_CALL = "+15550100002"
-ROSTER = f"""\
-timezone: America/Los_Angeles
-ack_timeout: 3m
-repeat: 1
-final: crisis_line
-staff:
-  - name: Sam
-    phone: "{ON_CALL}"
-    languages: [en, es]
-"""
-"""Someone on call, as in production; a soak that pages them has gone wrong (no crisis words)."""
 
 
 @dataclass(frozen=True, slots=True)

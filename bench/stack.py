@@ -34,6 +34,18 @@ SECRET_KEY = "bench-secret-key-0123456789abcdef"
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 15.0
 LOOPBACK_NO_PROXY = "127.0.0.1,localhost"
+ON_CALL = "+15550100002"
+ROSTER = f"""\
+timezone: America/Los_Angeles
+ack_timeout: 3m
+repeat: 1
+final: crisis_line
+staff:
+  - name: Sam
+    phone: "{ON_CALL}"
+    languages: [en, es]
+"""
+"""Someone on call, as in production: the crisis bench pages them, a soak never should."""
 """A proxy set in the environment must never see the helpline's or the fake's traffic."""
 
 

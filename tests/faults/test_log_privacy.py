@@ -5,7 +5,8 @@ one crisis: Dana, on call, is paged, takes it (1a), the caller and Dana write to
 each other through the helpline, Dana closes it (1c). One relay to Dana fails
 once (a 500) and is retried, so a failed job's log lines are read too: RQ's own
 spell out the job's arguments, which hold the texts. tests/test_privacy.py does
-the same in one process with caplog; this reads the processes' own stderr.
+the same in one process with caplog (its texts and roster are used here too);
+this reads the processes' own stderr.
 """
 
 from __future__ import annotations
@@ -18,39 +19,13 @@ import pytest
 
 from tests.fake_twilio.server import FakeTwilio
 from tests.support.processes import Helpline, wait_for
+from tests.test_privacy import BODIES as TRIAGE_BODIES
+from tests.test_privacy import CRISIS_BODIES, ROSTER, STAFF, STAFF_BODY
 
 pytestmark = pytest.mark.faults
 
 CALLER = "+12065550123"
 IN_CRISIS = "+13605550187"
-STAFF = "+15550100001"
-ROSTER = f"""\
-timezone: America/New_York
-ack_timeout: 1m
-repeat: 1
-final: crisis_line
-staff:
-  - name: Dana
-    phone: "{STAFF}"
-    languages: [en]
-"""
-TRIAGE_BODIES = [
-    "hi",
-    "my name is Jordan and I drink too much",
-    "1",
-    "heroin and pills",
-    "2",
-    "2",
-    "cut down",
-    "online",
-    "yes",
-    "HELP",
-    "banana",
-    "STOP",
-    "START",
-]
-CRISIS_BODIES = ["Jordan here i want to kill myself", "the bridge on fifth street"]
-STAFF_BODY = "Jordan, I am Dana from the helpline, are you near the bridge now"
 WORDS = [
     "Jordan",
     "drink too much",
