@@ -24,6 +24,7 @@ from xml.etree import ElementTree
 
 import httpx
 
+from helpline.redis_server import free_port
 from tests.fake_twilio.server import FakeTwilio
 from tests.fake_twilio.signing import signed_form
 
@@ -66,18 +67,6 @@ def summary(values: Sequence[float]) -> dict[str, float]:
         "max": max(values) if values else float("nan"),
         "mean": statistics.fmean(values) if values else float("nan"),
     }
-
-
-class socket_port:
-    """A free loopback port (closed again before the server binds it)."""
-
-    def __enter__(self) -> int:
-        self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
-        return int(self._sock.getsockname()[1])
-
-    def __exit__(self, *_: object) -> None:
-        self._sock.close()
 
 
 def without_delayed_answers(fake: FakeTwilio) -> None:
@@ -136,8 +125,7 @@ class Helpline:
         flows = Path(shutil.copytree(REPO / "flows", self.folder / "flows"))
         if roster is not None:
             (flows / "oncall.yaml").write_text(roster)
-        with socket_port() as port:
-            self.port = port
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

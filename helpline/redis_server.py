@@ -90,7 +90,7 @@ class PrivateRedis:
         attempt = 1
         while True:
             try:
-                self._launch(binary, self._port or _free_port())
+                self._launch(binary, self._port or free_port())
                 return self
             except RedisServerFailed as exc:
                 in_use = any("Address already in use" in line for line in exc.log_tail)
@@ -212,7 +212,7 @@ class PrivateRedis:
             client.close()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     # Port 0 makes the kernel choose an unused one; we release it straight away
     # for redis-server to bind (see PORT_ATTEMPTS for the race).
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -104,9 +104,9 @@ def test_a_port_taken_in_the_meantime_is_picked_again(monkeypatch: pytest.Monkey
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         taken = busy.getsockname()[1]
-        real_free_port = module._free_port
+        real_free_port = module.free_port
         picks = iter([taken])
-        monkeypatch.setattr(module, "_free_port", lambda: next(picks, None) or real_free_port())
+        monkeypatch.setattr(module, "free_port", lambda: next(picks, None) or real_free_port())
         with PrivateRedis() as server:
             assert server.port != taken
             assert server.running

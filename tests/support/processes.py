@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from rq import Queue, Worker
 from rq.serializers import JSONSerializer
 
 from helpline.queueing import QUEUES
+from helpline.redis_server import free_port
 from tests.fake_twilio.server import FakeTwilio
 from tests.support.phone import HELPLINE_NUMBER, PUBLIC_URL, Phone
 
@@ -51,13 +51,6 @@ def wait_for(
         if time.monotonic() - started > timeout:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(every)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def children(pid: int) -> list[int]:

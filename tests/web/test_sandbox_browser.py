@@ -34,6 +34,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from helpline.redis_server import free_port
 from tests.support.browser import (
     ARTIFACTS,
     CHROMIUM,
@@ -154,18 +155,11 @@ def _end(procs: list[Proc]) -> None:
             time.sleep(0.1)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class DevServer:
     """`python -m helpline dev` in a subprocess, and every process it starts."""
 
     def __init__(self, log_path: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
