@@ -129,7 +129,7 @@ class Conversations:
         # the transaction, comes before any flow step (no flow can switch it off).
         hit = self.catalog.refresh().crisis.screen(body)
         try:
-            limited = None if hit is not None else self._limited(ref, body)
+            limited = self._limited(ref, body, crisis=hit is not None)
         except BaseException:
             self.store.release_inbound(message_sid)
             raise
@@ -153,14 +153,13 @@ class Conversations:
             self.desk.opted_out(outcome.closes)
         return outcome
 
-    def _limited(self, ref: str, body: str) -> Outcome | None:
-        """Blocked numbers get nothing; a flood one notice, then silence. None: carry on.
-
-        Not asked for a text the crisis screen flagged: someone in danger is never limited.
-        """
+    def _limited(self, ref: str, body: str, *, crisis: bool) -> Outcome | None:
+        """Blocked numbers get nothing; a flood one notice, then silence. None: carry on."""
         if self.blocklist.blocks(ref):
             log.info("sms from a blocked number", extra={"ref": ref})
             return Outcome(texts=[], suppressed=True)
+        if crisis:
+            return None  # someone in danger is never rate limited
         admission = self.inbound_limit.admit(ref, self.clock())
         if admission is Admission.ADMIT:
             return None

@@ -67,6 +67,7 @@ def test_a_blocked_number_gets_no_reply_until_unblocked(
     assert entry.shown == "…0123"
     assert (phone.text("hi").status, phone.text("hi").texts) == (200, [])
     assert [e.note for e in runtime.blocklist.entries()] == ["abusive texts to staff"]
+    assert phone.text("i want to kill myself").texts == []  # blocked is blocked
     assert runtime.blocklist.remove(phone.number)
     assert phone.text("hi").texts
 
