@@ -45,7 +45,7 @@ from helpline.flowfiles.catalog import FlowCatalog
 from helpline.inbound_limit import Admission, InboundLimit
 from helpline.outbox import send_texts_later
 from helpline.privacy import contact_ref
-from helpline.queueing import enqueue, job_id
+from helpline.queueing import enqueue, job_id, unschedule
 from helpline.settings import Settings
 from helpline.store import Contact, ContactStore, dump_session, write_opt_out
 
@@ -225,6 +225,8 @@ class Conversations:
             )
         else:
             sprint = resume(flow, session, TextReceived(text=body), now, language=contact.language)
+        # Only here, not in time_out: a timeout that fires is the job running, not ours to delete.
+        self._drop_answered_timeout(pipe, contact, sprint.session)
         texts = self._apply(
             pipe, contact, sprint, number=number, inline=True, cause=message_sid, said=body
         )
@@ -330,6 +332,14 @@ class Conversations:
                 batch=job_id("sprint", ref, session.wait_id, session.sprints),
             )
         return texts
+
+    def _drop_answered_timeout(self, pipe: Pipeline, contact: Contact, after: Session) -> None:
+        """The wait the caller just answered (or left) needs no reminder any more."""
+        before = contact.session
+        if before is None or before.timeout_at is None:
+            return
+        if before.wait_id != after.wait_id or not after.waiting:
+            unschedule(self.queue, job_id("timeout", contact.ref, before.wait_id), pipe)
 
     def _save(
         self,

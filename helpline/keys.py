@@ -11,8 +11,10 @@ from datetime import timedelta
 
 PREFIX = "helpline"
 
-INBOUND_DEDUPE_TTL = timedelta(hours=48)
-"""Twilio may redeliver a webhook; a MessageSid seen this recently is not processed again."""
+INBOUND_DEDUPE_TTL = timedelta(hours=1)
+"""Twilio may redeliver a webhook; a MessageSid seen this recently is not processed again.
+Its retries (connection overrides, the fallback URL) come within a minute or so; a longer
+memory costs a key per text, 36 MB an hour at 100 texts a second."""
 
 STATUS_DEDUPE_TTL = timedelta(hours=48)
 OUTBOUND_RECORD_TTL = timedelta(days=7)

@@ -121,6 +121,23 @@ def test_an_answer_before_the_timeout_cancels_its_effect(
     assert fake_twilio.messages(to=phone.number) == []
 
 
+def test_each_answer_leaves_only_its_own_reminder_scheduled(
+    phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """A reminder job per answered question, kept until it fired, was a million idle jobs a
+    surge would leave in Redis for four hours."""
+    scheduled = runtime.queue.scheduled_job_registry
+    answer_all(phone, ["hi", "1", "alcohol", "banana"])
+    (remaining,) = scheduled.get_job_ids()
+    assert remaining.startswith("timeout-")
+    assert runtime.redis.keys("rq:job:timeout-*") == [f"rq:job:{remaining}".encode()]
+    clock.advance(timedelta(hours=4, seconds=1))
+    run_jobs(runtime, at=clock.now)
+    (reminder,) = bodies(fake_twilio, phone.number)
+    assert reminder.startswith("Still there? No rush.")
+    assert scheduled.get_job_ids() == []
+
+
 def test_three_unclear_replies_offer_a_person_and_yes_escalates(
     phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio
 ) -> None:
