@@ -6,6 +6,7 @@
 #   make test     lint, flow check and the whole test suite (PYTEST_ARGS='-k sms -x')
 #   make lint     ruff format --check, ruff check, mypy
 #   make format   rewrite the code the way lint wants it
+#   make bench    every benchmark against its bare baseline: table and plot (BENCH_ARGS=--quick)
 #   make soak     10 min at 100 texts/s: nothing lost, memory flat (SOAK_ARGS='--minutes 1 --json')
 #   make clean    remove .venv and caches
 
@@ -72,6 +73,18 @@ test: venv
 		rc=0; \
 	fi; \
 	exit "$$rc"
+
+BENCH_ARGS ?=
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --editable '.[test,bench]'
+	@touch $@
+
+.PHONY: bench
+bench: $(BENCH_STAMP)
+	scripts/ensure-system-deps --bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 SOAK_ARGS ?=
 

@@ -45,6 +45,8 @@ from helpline.redis_server import PrivateRedis
 from tests.fake_twilio.server import FakeTwilio
 
 BASELINE_TO = "+15550100009"
+MAX_CALLERS = 10_000
+"""Ordinary callers are +1 425 555 0000 to 9999."""
 TARGET_P99_SECONDS = 1.0
 ARRIVAL_TIMEOUT_SECONDS = 20.0
 """How long the bench waits for the last page before counting the rest as lost."""
@@ -260,7 +262,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=100.0, help="ordinary texts a second")
     parser.add_argument("--probes", type=int, default=200, help="crisis texts (and baselines)")
     parser.add_argument("--probe-rate", type=float, default=4.0, help="crisis texts a second")
-    parser.add_argument("--callers", type=int, default=500, help="distinct ordinary callers")
+    parser.add_argument(
+        "--callers", type=int, default=None, help="distinct ordinary callers (default: rate × 20)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="`helpline worker` processes")
     parser.add_argument(
         "--urgent-workers", type=int, default=1, help="`helpline worker --urgent-only` processes"
@@ -268,7 +272,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--web", type=int, default=2, help="`helpline serve` processes")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load first")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.callers is None:
+        # Each number texts every 20 s, under the helpline's inbound limit (30 in 5 minutes):
+        # with fewer callers the limit would silence the load and flatter the figures.
+        args.callers = max(1, round(args.rate * 20))
+    if args.callers > MAX_CALLERS:
+        parser.error(f"--callers must be at most {MAX_CALLERS}")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:

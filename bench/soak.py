@@ -271,10 +271,6 @@ class Calibration:
 
 # --- Sampling: processes and Redis -------------------------------------------------------
 
-REMINDER_WAIT = timedelta(hours=4)
-"""flows/triage.yaml's `defaults.wait.timeout`: each question schedules a reminder job this far
-ahead, and an answer does not unschedule it (the engine refuses it when it fires)."""
-
 
 @dataclass(frozen=True, slots=True)
 class Kept:
@@ -287,7 +283,6 @@ RECORD_FAMILIES = {
     "helpline:out": Kept("outbound record", keys.OUTBOUND_RECORD_TTL),
     "helpline:outbox": Kept("outbox progress", keys.OUTBOX_PROGRESS_TTL),
     "helpline:status-seen": Kept("status dedupe", keys.STATUS_DEDUPE_TTL),
-    "rq:job:timeout": Kept("scheduled reminder", REMINDER_WAIT),
 }
 """Keys written per text or per send and kept for a set time on purpose: they grow with the
 texts served until their time is up, so the soak checks that they grow by a steady amount
@@ -296,9 +291,6 @@ PER_CALLER_WINDOWS = {"helpline:inbound-count": 2}
 """Counters per number and fixed window that outlive their window a little: up to two per
 number at a window's turn. Bounded by the pool, not flat (they rise and fall with the
 windows), so they are checked against that bound and left out of the live state."""
-RECORD_CONTAINERS = frozenset({"rq:scheduled"})
-"""One key per queue whose members are the reminders: its count is fixed, its bytes are the
-reminders' and count with the records."""
 SAMPLED_KEYS = 64
 """Keys per kind whose MEMORY USAGE is read each sample (all of a kind with fewer)."""
 
@@ -350,11 +342,7 @@ class Sample:
     @property
     def live_bytes(self) -> float:
         """What conversations, queues and workers hold now: the memory that must stay flat."""
-        return sum(
-            f.bytes
-            for name, f in self.families.items()
-            if is_live(name) and name not in RECORD_CONTAINERS
-        )
+        return sum(f.bytes for name, f in self.families.items() if is_live(name))
 
 
 def is_live(name: str) -> bool:
@@ -815,9 +803,7 @@ def family_figures(w: Windows, rate: float) -> dict[str, Any]:
         }
         kept = RECORD_FAMILIES.get(name)
         if kept is not None:
-            held = end.bytes + sum(
-                last[c].bytes for c in RECORD_CONTAINERS if c in last and name == "rq:job:timeout"
-            )
+            held = end.bytes
             per = per_text(w.after_warmup, lambda s, n=name: s.families.get(n, Family(0, 0)).keys)
             plateau_keys = per * rate * kept.kept.total_seconds()
             row |= {
@@ -983,11 +969,10 @@ def cpu_percent(samples: list[Sample]) -> dict[str, float]:
 
 def records_after_drain(run: Run) -> dict[str, dict[str, int]]:
     """Each kind of record kept on purpose, once drained, against what could have made it:
-    one inbound dedupe and at most one reminder per webhook, one outbound record and at most
+    one inbound dedupe per webhook, one outbound record and at most
     one outbox counter per text the fake received, no status dedupe (no callbacks sent)."""
     bounds = {
         "helpline:in": run.webhooks,
-        "rq:job:timeout": run.webhooks,
         "helpline:out": run.sent_by_workers,
         "helpline:outbox": run.sent_by_workers,
         "helpline:status-seen": 0,
