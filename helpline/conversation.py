@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from redis.client import Pipeline
 from rq import Queue
 
-from helpline import keys
+from helpline import keys, timeouts
 from helpline.blocklist import Blocklist
 from helpline.engine import (
     Channel,
@@ -45,7 +45,7 @@ from helpline.flowfiles.catalog import FlowCatalog
 from helpline.inbound_limit import Admission, InboundLimit
 from helpline.outbox import send_texts_later
 from helpline.privacy import contact_ref
-from helpline.queueing import enqueue, job_id, unschedule
+from helpline.queueing import enqueue, job_id
 from helpline.settings import Settings
 from helpline.store import Contact, ContactStore, dump_session, write_opt_out
 
@@ -225,7 +225,7 @@ class Conversations:
             )
         else:
             sprint = resume(flow, session, TextReceived(text=body), now, language=contact.language)
-        # Only here, not in time_out: a timeout that fires is the job running, not ours to delete.
+        # Not in time_out: the timer that fired has been released already.
         self._drop_answered_timeout(pipe, contact, sprint.session)
         texts = self._apply(
             pipe, contact, sprint, number=number, inline=True, cause=message_sid, said=body
@@ -274,15 +274,7 @@ class Conversations:
                 case TextQueued(text=text):
                     texts.append(text)
                 case WaitStarted(wait_id=wait_id, timeout_at=timeout_at) if timeout_at:
-                    enqueue(
-                        self.queue,
-                        "helpline.jobs.resume_timeout",
-                        ref,
-                        wait_id,
-                        id=job_id("timeout", ref, wait_id),
-                        at=timeout_at,
-                        pipeline=pipe,
-                    )
+                    timeouts.start(pipe, ref, wait_id, timeout_at)
                 case JobRequested():
                     jobs.append(event)
                 case EscalationRequested(reason=reason, language=language):
@@ -339,7 +331,7 @@ class Conversations:
         if before is None or before.timeout_at is None:
             return
         if before.wait_id != after.wait_id or not after.waiting:
-            unschedule(self.queue, job_id("timeout", contact.ref, before.wait_id), pipe)
+            timeouts.cancel(pipe, contact.ref, before.wait_id)
 
     def _save(
         self,

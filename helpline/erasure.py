@@ -21,7 +21,7 @@ from rq.job import Job
 from rq.rate_limit import RateLimitRegistry
 from rq.serializers import JSONSerializer
 
-from helpline import keys
+from helpline import keys, timeouts
 from helpline.outbox import send_limit_key
 from helpline.privacy import contact_ref
 from helpline.settings import Secret
@@ -65,6 +65,7 @@ def forget(redis: Redis, secret_key: Secret, number: str, now: datetime) -> Eras
     erasure.count("inbound counters", _delete_matching(redis, keys.inbound_count(ref, "*")))
     erasure.count("send progress", _delete_matching(redis, keys.outbox_progress(f"*{ref}*")))
     erasure.count("blocklist entry", int(redis.hdel(keys.blocklist(), ref)))
+    erasure.count("question timers", timeouts.forget(redis, ref))
     _forget_escalations(redis, ref, erasure)
     _forget_records(redis, ref, erasure)
     _forget_jobs(redis, ref, erasure)

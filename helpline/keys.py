@@ -66,6 +66,11 @@ def inbound_count(ref: str, window: int | str) -> str:
     return f"{PREFIX}:inbound-count:{ref}:{window}"
 
 
+def timeouts() -> str:
+    """Sorted set: "{ref}:{wait_id}" scored by when the wait times out (helpline/timeouts.py)."""
+    return f"{PREFIX}:timeouts"
+
+
 def blocklist() -> str:
     """Hash: ref -> JSON {shown, note, since} for every number operators blocked."""
     return f"{PREFIX}:blocklist"

@@ -84,13 +84,3 @@ def enqueue(
     else:
         job = queue.enqueue(func, *args, **options)
     return job
-
-
-def unschedule(queue: Queue, id: str, pipeline: Pipeline) -> None:
-    """Drop a scheduled job nobody needs any more, such as the reminder for a question that
-    has since been answered. Left alone, each answer would leave one behind until it fired:
-    at 100 texts a second, over a million idle jobs in Redis during the 4 h of the reminder.
-    The worker skips an id whose job is gone, should the scheduler have queued it already."""
-    pipeline.zrem(queue.scheduled_job_registry.key, id)
-    pipeline.lrem(queue.key, 0, id)
-    pipeline.delete(Job.key_for(id))

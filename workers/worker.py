@@ -37,6 +37,7 @@ from helpline.escalation.sweeper import SweeperThread
 from helpline.queueing import QUEUES, URGENT_QUEUE
 from helpline.runtime import build_runtime, install
 from helpline.settings import Settings
+from helpline.timeouts import TimeoutReleaser
 
 log = logging.getLogger(__name__)
 
@@ -188,11 +189,18 @@ def run_worker(settings: Settings, *, burst: bool = False, urgent_only: bool = F
     # The sweeper re-drives overdue escalations even when their scheduled job was lost.
     sweeper = SweeperThread(runtime.desk, runtime.pager, runtime.urgent_queue)
     sweeper.start()
+    releaser = None
+    if not urgent_only:
+        # Unanswered questions' timers become jobs on the default queue, about once a second.
+        releaser = TimeoutReleaser(runtime.redis, runtime.queue, runtime.clock)
+        releaser.start()
     try:
-        # The scheduler moves due timeouts and retries onto the queues, about once a second.
+        # The scheduler moves due retries (and scheduled pages) onto the queues, once a second.
         return bool(worker.work(burst=burst, with_scheduler=True))
     finally:
         sweeper.stop()
+        if releaser is not None:
+            releaser.stop()
 
 
 def main() -> None:

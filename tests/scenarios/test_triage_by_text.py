@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from helpline import keys
 from helpline.runtime import Runtime
 from tests.fake_twilio.server import FakeTwilio
 from tests.support.clock import FakeClock
@@ -124,18 +125,21 @@ def test_an_answer_before_the_timeout_cancels_its_effect(
 def test_each_answer_leaves_only_its_own_reminder_scheduled(
     phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
-    """A reminder job per answered question, kept until it fired, was a million idle jobs a
+    """A reminder per answered question, kept until it fired, was a million idle timers a
     surge would leave in Redis for four hours."""
-    scheduled = runtime.queue.scheduled_job_registry
     answer_all(phone, ["hi", "1", "alcohol", "banana"])
-    (remaining,) = scheduled.get_job_ids()
-    assert remaining.startswith("timeout-")
-    assert runtime.redis.keys("rq:job:timeout-*") == [f"rq:job:{remaining}".encode()]
+    ref = runtime.conversations.ref(phone.number)
+    session = runtime.store.load(ref).session
+    assert session is not None
+    assert session.timeout_at is not None
+    timers = runtime.redis.zrange(keys.timeouts(), 0, -1, withscores=True)
+    assert timers == [(f"{ref}:{session.wait_id}".encode(), session.timeout_at.timestamp())]
+    assert runtime.queue.scheduled_job_registry.get_job_ids() == []  # a timer is not an rq job
     clock.advance(timedelta(hours=4, seconds=1))
     run_jobs(runtime, at=clock.now)
     (reminder,) = bodies(fake_twilio, phone.number)
     assert reminder.startswith("Still there? No rush.")
-    assert scheduled.get_job_ids() == []
+    assert runtime.redis.zcard(keys.timeouts()) == 0
 
 
 def test_three_unclear_replies_offer_a_person_and_yes_escalates(

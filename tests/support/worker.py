@@ -9,13 +9,15 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
+from helpline import timeouts
 from helpline.queueing import QUEUES
 from helpline.runtime import Runtime, install
 
 
 def release_due(runtime: Runtime, at: datetime) -> int:
-    """What rq's scheduler does once a second, at the test's time: due jobs onto their queue."""
-    released = 0
+    """What rq's scheduler and the timeout releaser do once a second, at the test's time:
+    due jobs and due timers onto their queue."""
+    released = timeouts.release_due(runtime.redis, runtime.queue, at)
     for name in QUEUES:
         queue = Queue(name, connection=runtime.redis, serializer=JSONSerializer)
         registry = ScheduledJobRegistry(queue=queue)  # type: ignore[no-untyped-call]
