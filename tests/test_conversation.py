@@ -28,9 +28,9 @@ def test_sessions_are_json_with_a_ttl_and_numbers_only_where_needed(
     ref = runtime.conversations.ref(phone.number)
     raw = redis_client.get(keys.session(ref))
     assert raw is not None
-    session = json.loads(raw)
-    assert session["node"] == "substance"
-    assert session["variables"] == {"who": "family"}
+    session = json.loads(raw)  # compact JSON (helpline/store.py)
+    assert session["n"] == "substance"
+    assert session["v"] == {"who": "family"}
     ttl = redis_client.ttl(keys.session(ref))
     assert 7 * 86400 - 60 < ttl <= 7 * 86400
     in_clear = [
