@@ -38,6 +38,7 @@ from helpline.queueing import QUEUES, URGENT_QUEUE
 from helpline.runtime import build_runtime, install
 from helpline.settings import Settings
 from helpline.timeouts import TimeoutReleaser
+from workers.preload import preload
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +184,8 @@ def run_worker(settings: Settings, *, burst: bool = False, urgent_only: bool = F
     """
     runtime = build_runtime(settings)
     install(runtime)
+    if not urgent_only:
+        preload()  # once here, not in every fork: each job runs in a fork of this process
     names = (URGENT_QUEUE,) if urgent_only else QUEUES
     queues = [Queue(name, connection=runtime.redis, serializer=JSONSerializer) for name in names]
     worker = build_worker(queues, runtime.redis, urgent_only=urgent_only)
