@@ -8,6 +8,7 @@ timeout jobs, actions become worker jobs, and an opt-out is recorded.
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,10 +40,12 @@ from helpline.engine.keywords import Keyword, match_keyword
 from helpline.engine.safety import CrisisHit
 from helpline.engine.text import guess_language
 from helpline.errors import ResumeRejected
+from helpline.escalation.commands import parse_command
 from helpline.escalation.desk import ESCALATION_NUMBER_TTL, Desk
 from helpline.escalation.model import EscalationState
 from helpline.flowfiles.catalog import FlowCatalog
 from helpline.inbound_limit import Admission, InboundLimit
+from helpline.oncall.roster import Staff
 from helpline.outbox import send_texts_later
 from helpline.privacy import contact_ref
 from helpline.queueing import enqueue, job_id
@@ -56,6 +59,31 @@ Clock = Callable[[], datetime]
 JUNK_REPLIES_MAX = 3
 """Texts in a row the flow cannot understand that still get a reply ("I didn't get that",
 which names how to reach a person); after that they get silence until a real answer."""
+
+
+CLAIM_AND_ADMIT = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return -1 end
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return -2 end
+if ARGV[3] == '0' then return 0 end
+local count = redis.call('INCR', KEYS[3])
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+return count
+"""
+"""Claim the MessageSid (KEYS[1], for ARGV[1] seconds); then, if it was new, is the ref
+(ARGV[2]) blocked (KEYS[2]); then, unless ARGV[3] is '0' (a crisis text), count the text in
+the inbound limit's window (KEYS[3], expiring in ARGV[4] seconds). -1 duplicate, -2 blocked,
+0 not counted, else the count."""
+_DUPLICATE_RESULT = -1
+_BLOCKED_RESULT = -2
+
+
+class _Gate(enum.Enum):
+    DUPLICATE = "duplicate"
+    BLOCKED = "blocked"
+
+
+DUPLICATE = _Gate.DUPLICATE
+BLOCKED = _Gate.BLOCKED
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +123,7 @@ class Conversations:
         self.queue = queue
         self.urgent_queue = urgent_queue
         self.clock = clock
+        self._admit_script = store.redis.register_script(CLAIM_AND_ADMIT)
 
     def ref(self, number: str) -> str:
         return contact_ref(number, self.settings.secret_key)
@@ -112,24 +141,26 @@ class Conversations:
         `also` runs inside the same transaction with the reply texts (the sandbox
         records them there, so they can never appear after a worker's texts).
         """
-        if not self.store.claim_inbound(message_sid):
-            return Outcome(texts=[], duplicate=True)
-        try:
-            staff = self.desk.staff_for(number)
-            if staff is not None:
-                return Outcome(texts=self.desk.staff_text(staff, body), staff=True)
-            not_staff = self.desk.not_staff_reply(number, body)
-        except BaseException:
-            self.store.release_inbound(message_sid)
-            raise
-        if not_staff is not None:
-            return Outcome(texts=not_staff)
+        # The roster is in memory: a caller's text (all but a few) takes the fast path, where
+        # the MessageSid claim, the blocklist and the inbound limit are one round trip.
+        staff = self.desk.staff_for(number)
+        claimed = staff is not None or parse_command(body) is not None
+        if claimed:
+            handled = self._staff_or_code(number, body, message_sid, staff)
+            if handled is not None:
+                return handled
         ref = self.ref(number)
         # The safety pre-router, once per text: it exempts the text from limits and, in
         # the transaction, comes before any flow step (no flow can switch it off).
         hit = self.catalog.refresh().crisis.screen(body)
         try:
-            limited = self._limited(ref, body, crisis=hit is not None)
+            if claimed:
+                limited = self._limited(ref, body, crisis=hit is not None)
+            else:
+                admitted = self._claim_and_admit(message_sid, ref, crisis=hit is not None)
+                if admitted is DUPLICATE:
+                    return Outcome(texts=[], duplicate=True)
+                limited = self._limited_outcome(ref, body, admitted)
         except BaseException:
             self.store.release_inbound(message_sid)
             raise
@@ -153,16 +184,65 @@ class Conversations:
             self.desk.opted_out(outcome.closes)
         return outcome
 
+    def _staff_or_code(
+        self, number: str, body: str, message_sid: str, staff: Staff | None
+    ) -> Outcome | None:
+        """A staff phone's text, or a reply code: claimed on its own. None: a caller's text."""
+        if not self.store.claim_inbound(message_sid):
+            return Outcome(texts=[], duplicate=True)
+        try:
+            if staff is not None:
+                return Outcome(texts=self.desk.staff_text(staff, body), staff=True)
+            not_staff = self.desk.not_staff_reply(number, body)
+        except BaseException:
+            self.store.release_inbound(message_sid)
+            raise
+        return None if not_staff is None else Outcome(texts=not_staff)
+
+    def _claim_and_admit(
+        self, message_sid: str, ref: str, *, crisis: bool
+    ) -> Admission | _Gate | None:
+        """One round trip for what `claim_inbound`, `_limited`'s blocklist check and the
+        inbound limit's count would take three for (a script: the same steps, in order).
+
+        DUPLICATE: the MessageSid was seen before (nothing else happened); BLOCKED; None for
+        a crisis text (not counted); otherwise the limit's verdict on the count.
+        """
+        key, expiry = self.inbound_limit.counter(ref, self.clock())
+        result = int(
+            self._admit_script(
+                keys=[keys.inbound_seen(message_sid), keys.blocklist(), key],
+                args=[
+                    int(keys.INBOUND_DEDUPE_TTL.total_seconds()),
+                    ref,
+                    "0" if crisis else "1",
+                    expiry,
+                ],
+            )
+        )
+        if result == _DUPLICATE_RESULT:
+            return DUPLICATE
+        if result == _BLOCKED_RESULT:
+            return BLOCKED
+        return None if result == 0 else self.inbound_limit.judge(result)
+
     def _limited(self, ref: str, body: str, *, crisis: bool) -> Outcome | None:
         """Blocked numbers get nothing; a flood one notice, then silence. None: carry on."""
         if self.blocklist.blocks(ref):
-            log.info("sms from a blocked number", extra={"ref": ref})
-            return Outcome(texts=[], suppressed=True)
+            return self._limited_outcome(ref, body, BLOCKED)
         if crisis:
             return None  # someone in danger is never rate limited
-        admission = self.inbound_limit.admit(ref, self.clock())
-        if admission is Admission.ADMIT:
+        return self._limited_outcome(ref, body, self.inbound_limit.admit(ref, self.clock()))
+
+    def _limited_outcome(
+        self, ref: str, body: str, admission: Admission | _Gate | None
+    ) -> Outcome | None:
+        if admission is BLOCKED:
+            log.info("sms from a blocked number", extra={"ref": ref})
+            return Outcome(texts=[], suppressed=True)
+        if admission is None or admission is Admission.ADMIT:
             return None
+        assert isinstance(admission, Admission)
         log.warning("inbound limit reached", extra={"ref": ref, "admission": admission.value})
         if admission is Admission.SILENCE:
             return Outcome(texts=[], suppressed=True)

@@ -30,12 +30,25 @@ class InboundLimit:
         self.window = window
 
     def admit(self, ref: str, now: datetime) -> Admission:
-        seconds = max(1, int(self.window.total_seconds()))
-        key = keys.inbound_count(ref, int(now.timestamp()) // seconds)
+        key, expiry = self.counter(ref, now)
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.incr(key)
-            pipe.expire(key, seconds + 1)  # outlives its window by a second: no early reset
+            pipe.expire(key, expiry)
             count = int(pipe.execute()[0])
+        return self.judge(count)
+
+    def counter(self, ref: str, now: datetime) -> tuple[str, int]:
+        """The key counting `ref`'s texts in the window `now` is in, and its expiry in seconds.
+
+        For a caller that counts in its own round trip (helpline.conversation folds the count
+        into the MessageSid claim): INCR the key, EXPIRE it, and `judge` the count.
+        """
+        seconds = max(1, int(self.window.total_seconds()))
+        # It outlives its window by a second: no early reset.
+        return keys.inbound_count(ref, int(now.timestamp()) // seconds), seconds + 1
+
+    def judge(self, count: int) -> Admission:
+        """What the `count`th text in a window gets."""
         if count <= self.limit:
             return Admission.ADMIT
         return Admission.NOTICE if count == self.limit + 1 else Admission.SILENCE
