@@ -87,6 +87,8 @@ TARGET_P99_MS = 250.0
 WEBHOOK_TIMEOUT_SECONDS = 15.0
 DRAIN_TIMEOUT_SECONDS = 60.0
 """The drain gives up after this long without one job fewer waiting."""
+CALIBRATION_QUIET_SECONDS = 0.3
+"""After the queues drained, for a text in flight to land."""
 ARRIVAL_TIMEOUT_SECONDS = 10.0
 """After the drain, how long to wait for texts still on their way before counting them lost."""
 SETUP_CONCURRENCY = 48
@@ -448,6 +450,44 @@ async def settle(drain: Drain, fake: FakeTwilio, phase: Phase, want: int) -> boo
     return True
 
 
+def held_back(drain: Drain) -> int:
+    """Jobs rq's per-caller rate limit holds back: in no queue until a slot is freed (by the
+    job before them, or by a worker's maintenance when that job left its slot behind)."""
+    client = drain.client
+    return sum(int(client.zcard(k)) for k in client.scan_iter(match="rq:rl:*:rate_limited"))
+
+
+async def settled_count(drain: Drain, fake: FakeTwilio, number: str) -> int:
+    """Texts the fake holds for `number` once nothing is queued, running or held back."""
+    deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
+    await drain.wait()
+    while await asyncio.to_thread(held_back, drain) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+        await drain.wait()
+    await asyncio.sleep(CALIBRATION_QUIET_SECONDS)
+    return len(fake.messages(to=number))
+
+
+async def calibrate(texter: Texter, fake: FakeTwilio, drain: Drain) -> Calibration:
+    """Walk each conversation once, alone, then MORE: how many worker texts each brings."""
+    from bench.soak import CALIBRATION_BASE, CONVERSATIONS, Calibration
+
+    calibration = Calibration()
+    for index, conversation in enumerate(CONVERSATIONS):
+        number = f"+{CALIBRATION_BASE + index}"
+        for body in [*conversation.texts, MORE_TEXT]:
+            if body == MORE_TEXT:
+                calibration.programs.append(await settled_count(drain, fake, number))
+            reply = await texter.send(number, body)
+            calibration.texts += 1
+            if reply.status != 200:
+                raise RuntimeError(f"calibration: conversation {index} got a {reply.status}")
+        calibration.more.append(await settled_count(drain, fake, number) - calibration.programs[-1])
+        if calibration.programs[-1] < 1 or calibration.more[-1] < 1:
+            raise RuntimeError(f"calibration: conversation {index} brought no worker text")
+    return calibration
+
+
 def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -496,7 +536,7 @@ async def measure_on(
 ) -> list[dict[str, Any]]:  # fmt: skip
     import httpx
 
-    from bench.soak import Drain, calibrate
+    from bench.soak import Drain
     from bench.stack import Texter
     from helpline.queueing import DEFAULT_QUEUE, build_queue
 
