@@ -94,6 +94,9 @@ ARRIVAL_TIMEOUT_SECONDS = 10.0
 SETUP_CONCURRENCY = 48
 """Callers walked at once in the setup phase (each one's answers in order)."""
 BARE_TO = "+15550100008"
+BARE_JOB = "bench.endtoend.bare_text"
+"""By its module's name: run as `python -m bench.endtoend`, __name__ is __main__, which a
+worker would import as its own (and fail every baseline job)."""
 AREA_CODES = ("503", "971", "360", "509", "541", "458", "564", "253")
 """Callers are +1 <area> 555 xxxx: the 555 exchange is fictional; 10,000 per area code."""
 FINAL, MORE = "final", "more"
@@ -430,7 +433,7 @@ async def run_phase(
             key = f"bare {rate:g} {n}"
             phase.bare_started[key] = time.time()
             # On the loop, not a thread: a thread hand-off would be timed as the baseline's own.
-            enqueue(queue, f"{__name__}.bare_text", BARE_TO, key, id=job_id("bare", rate, n))
+            enqueue(queue, BARE_JOB, BARE_TO, key, id=job_id("bare", rate, n))
     phase.seconds = time.perf_counter() - started
     await asyncio.gather(*pending)
     return phase

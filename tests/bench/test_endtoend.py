@@ -109,3 +109,12 @@ def test_the_bare_baseline_is_matched_by_its_key() -> None:
     assert figures["n"] == 1
     assert figures["lost"] == 1
     assert figures["p99_ms"] == pytest.approx(20)
+
+
+def test_the_baseline_job_is_named_by_its_module_not_by___main__() -> None:
+    import importlib
+
+    import bench.endtoend
+
+    module, _, name = bench.endtoend.BARE_JOB.rpartition(".")
+    assert getattr(importlib.import_module(module), name) is bench.endtoend.bare_text
