@@ -1,12 +1,12 @@
-"""What an ordinary worker loads once, before it forks its first work horse.
+"""What an ordinary worker loads once, before its first job.
 
-rq's Worker runs each job in a fork of itself, and a fork inherits what the worker
-has loaded, copy-on-write; what the worker has not loaded, every horse loads again
-and throws away when it exits. Profiled with py-spy under bench/endtoend.py (50
-texts a second), a work horse spent most of its time that way: zipcodes' table on
-its first ZIP lookup (0.7 s, for each in-person caller's meetings), importing
-helpline.jobs with the meeting search and the programs (40-100 ms, every job), and
-the twilio client's Messages API (70-180 ms, every send, loaded in client.py now).
+Profiled with py-spy under bench/endtoend.py (50 texts a second), when each job ran
+in a fresh fork, most of a job's time went to loading: zipcodes' table on its first
+ZIP lookup (0.7 s, for each in-person caller's meetings), importing helpline.jobs
+with the meeting search and the programs (40-100 ms), and the twilio client's
+Messages API (70-180 ms per send, loaded in client.py now). Jobs now run in the
+worker's own process, which keeps what it loads; loading it at start keeps that
+cost off the first caller's texts.
 
 tzfpy's zone polygons are left to load on demand: jobs need them only for the few
 ZIP codes whose table zone is not a real one, and meeting imports; they would cost

@@ -22,16 +22,18 @@ job's log line leaves out the job's arguments, which hold texts.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
-from rq import Queue, SimpleWorker, Worker
+from rq import Queue, SimpleWorker
 from rq.exceptions import DeserializationError
 from rq.executions import Execution
 from rq.job import Job, JobStatus
 from rq.job_lifecycle import call_exception_handlers, format_exc_info
 from rq.serializers import JSONSerializer
 from rq.utils import as_text
+from rq.worker import WorkerStatus
 
 from helpline.escalation.sweeper import SweeperThread
 from helpline.queueing import QUEUES, URGENT_QUEUE
@@ -138,32 +140,67 @@ class _Recovering:
         super().clean_registries()  # type: ignore[misc]
 
 
-class HelplineWorker(_Recovering, Worker):
-    """A fork per job; the worker renews the job's heartbeat while its horse runs."""
+class HelplineWorker(_Recovering, SimpleWorker):
+    """Jobs in the worker's own process, with a thread renewing the job's heartbeat.
+
+    rq's default Worker forks a work horse per job. Measured under bench.endtoend, two
+    forking workers ran about 60 jobs a second, and every horse opened new connections
+    to Redis and to Twilio (a TLS handshake per job in production). In the worker's own
+    process a job reuses both, and what the worker has loaded. A job that overruns is
+    still stopped at its timeout (rq's death penalty), and a worker that dies mid-job
+    is covered as before: its heartbeat stops and the job is requeued within seconds.
+    """
+
+    _beating: threading.Event | None = None
+    _beat: threading.Thread | None = None
 
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
-        # RQ shortens this near the job's timeout; not here: the worker renews it
-        # every interval for as long as the horse lives (it kills an overrunning
-        # horse itself), so a job still running is never taken for abandoned.
+        # Renewed every interval while the job runs (below), so it need not outlast the
+        # job's timeout: a job whose worker died is taken for abandoned within seconds.
         return int(self.job_monitoring_interval) + HEARTBEAT_GRACE_SECONDS
 
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        execution = self.prepare_execution(job)
+        self._start_beating(job, execution)
+        try:
+            self.perform_job(job, queue, execution)
+        finally:
+            self._stop_beating()
+        self.set_state(WorkerStatus.IDLE)
 
-class HelplineSimpleWorker(_Recovering, SimpleWorker):
-    """Jobs in the worker's own process: nothing renews the heartbeat during a job,
-    so it must outlast the job's timeout, after which RQ stops the job anyway."""
+    def handle_job_success(self, *args: Any, **kwargs: Any) -> None:
+        # The job's function has returned: no heartbeat may land after rq removes the job
+        # from its registries, or the finished job would look started (and abandoned).
+        self._stop_beating()
+        super().handle_job_success(*args, **kwargs)
 
-    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
-        ttl: int = super().get_heartbeat_ttl(job, working_time)
-        if job.timeout and job.timeout > 0:
-            ttl = int(job.timeout) + HEARTBEAT_GRACE_SECONDS
-        return ttl
+    def handle_job_failure(self, *args: Any, **kwargs: Any) -> None:
+        self._stop_beating()
+        super().handle_job_failure(*args, **kwargs)
+
+    def _start_beating(self, job: Job, execution: Execution) -> None:
+        beating = threading.Event()
+
+        def beat() -> None:
+            while not beating.wait(self.job_monitoring_interval):
+                try:
+                    self.maintain_heartbeats(job, execution)
+                except Exception:
+                    log.exception("renewing a job's heartbeat failed", extra={"job_id": job.id})
+
+        self._beating = beating
+        self._beat = threading.Thread(target=beat, name="job-heartbeat", daemon=True)
+        self._beat.start()
+
+    def _stop_beating(self) -> None:
+        if self._beating is not None and self._beat is not None:
+            self._beating.set()
+            self._beat.join()
+        self._beating = self._beat = None
 
 
-def build_worker(
-    queues: list[Queue], redis: Any, *, urgent_only: bool = False
-) -> HelplineWorker | HelplineSimpleWorker:
-    kind = HelplineSimpleWorker if urgent_only else HelplineWorker
-    return kind(
+def build_worker(queues: list[Queue], redis: Any) -> HelplineWorker:
+    return HelplineWorker(
         queues,
         connection=redis,
         serializer=JSONSerializer,
@@ -178,17 +215,15 @@ def run_worker(settings: Settings, *, burst: bool = False, urgent_only: bool = F
 
     A worker takes the urgent queue first, but a job already running is not
     interrupted: `urgent_only` workers exist so that a page never waits behind
-    a batch of program texts. They run each job in their own process rather
-    than a fork of it: a fork per job costs more than a page itself under load,
-    and a crash mid-page is covered by the sweeper and the page's claim.
+    a batch of program texts.
     """
     runtime = build_runtime(settings)
     install(runtime)
     if not urgent_only:
-        preload()  # once here, not in every fork: each job runs in a fork of this process
+        preload()  # before the first job, not during a caller's
     names = (URGENT_QUEUE,) if urgent_only else QUEUES
     queues = [Queue(name, connection=runtime.redis, serializer=JSONSerializer) for name in names]
-    worker = build_worker(queues, runtime.redis, urgent_only=urgent_only)
+    worker = build_worker(queues, runtime.redis)
     # The sweeper re-drives overdue escalations even when their scheduled job was lost.
     sweeper = SweeperThread(runtime.desk, runtime.pager, runtime.urgent_queue)
     sweeper.start()
