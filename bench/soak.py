@@ -52,6 +52,7 @@ from rich.table import Table
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from bench.fake_process import FakeTwilioProcess
 from bench.stack import (
     ON_CALL,
     REPO,
@@ -60,12 +61,10 @@ from bench.stack import (
     Reply,
     Texter,
     percentile,
-    without_delayed_answers,
 )
 from helpline import keys
 from helpline.queueing import DEFAULT_QUEUE, URGENT_QUEUE
 from helpline.redis_server import PrivateRedis
-from tests.fake_twilio.server import FakeTwilio
 
 CALLER_BASE = 12065550000
 """Pool numbers are +1 206 555 0000 upwards: the 555 exchange is fictional."""
@@ -501,7 +500,7 @@ class Sampler(threading.Thread):
 # --- Running it --------------------------------------------------------------------------
 
 
-async def calibrate(texter: Texter, fake: FakeTwilio, drain: Drain) -> Calibration:
+async def calibrate(texter: Texter, fake: FakeTwilioProcess, drain: Drain) -> Calibration:
     """Walk each conversation once, alone, then MORE: how many worker texts each brings."""
     calibration = Calibration()
     for index, conversation in enumerate(CONVERSATIONS):
@@ -645,7 +644,9 @@ class Run:
     """The machine's one-minute load average as the load started and as it ended."""
 
 
-async def soak(args: argparse.Namespace, helpline: Helpline, fake: FakeTwilio, url: str) -> Run:
+async def soak(
+    args: argparse.Namespace, helpline: Helpline, fake: FakeTwilioProcess, url: str
+) -> Run:
     ledger = Ledger()
     drain = Drain(url, args.drain_timeout)
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
@@ -1245,8 +1246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        with PrivateRedis() as server, FakeTwilio() as fake:
-            without_delayed_answers(fake)
+        # The fake in a process of its own: in this one it starved the texter (fake_process.py).
+        with PrivateRedis() as server, FakeTwilioProcess() as fake:
             console.print(
                 f"starting helpline: {args.web} web, {args.workers} workers, "
                 f"{args.urgent_workers} urgent-only"

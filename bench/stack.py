@@ -20,12 +20,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 import httpx
 
 from helpline.redis_server import free_port
 from tests.fake_twilio.server import FakeTwilio
+
+if TYPE_CHECKING:
+    from bench.fake_process import FakeTwilioProcess
 from tests.fake_twilio.signing import signed_form
 
 REPO = Path(__file__).parents[1]
@@ -96,7 +100,7 @@ class Helpline:
     def __init__(
         self,
         redis_url: str,
-        fake: FakeTwilio,
+        fake: FakeTwilio | FakeTwilioProcess,
         workers: int,
         urgent: int,
         web: int,
@@ -115,7 +119,7 @@ class Helpline:
     def _start(
         self,
         redis_url: str,
-        fake: FakeTwilio,
+        fake: FakeTwilio | FakeTwilioProcess,
         workers: int,
         urgent: int,
         web: int,
