@@ -39,10 +39,10 @@ from rich.table import Table
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from bench.fake_process import FakeTwilioProcess
 from bench.stack import ON_CALL, ROSTER, Helpline, Texter, summary
 from helpline.queueing import URGENT_QUEUE
 from helpline.redis_server import PrivateRedis
-from tests.fake_twilio.server import FakeTwilio
 
 BASELINE_TO = "+15550100009"
 MAX_CALLERS = 10_000
@@ -148,7 +148,7 @@ async def run_probes(
 
 
 def collect(
-    fake: FakeTwilio,
+    fake: FakeTwilioProcess,
     crisis_started: dict[str, float],
     baseline_started: dict[str, float],
     figures: Figures,
@@ -175,7 +175,7 @@ def collect(
 
 
 async def measure(
-    args: argparse.Namespace, helpline: Helpline, fake: FakeTwilio, url: str
+    args: argparse.Namespace, helpline: Helpline, fake: FakeTwilioProcess, url: str
 ) -> Figures:
     figures = Figures()
     connection = redis.Redis.from_url(url)
@@ -285,7 +285,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     console = Console(stderr=True)
-    with PrivateRedis() as server, FakeTwilio() as fake:
+    with PrivateRedis() as server, FakeTwilioProcess() as fake:
         console.print(
             f"starting helpline: {args.web} web, {args.workers} workers, "
             f"{args.urgent_workers} urgent-only"

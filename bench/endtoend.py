@@ -69,9 +69,9 @@ if TYPE_CHECKING:  # imported where used: a worker's fork imports this module fo
     from rich.console import Console
     from rq import Queue
 
+    from bench.fake_process import FakeTwilioProcess
     from bench.soak import Calibration, Drain
     from bench.stack import Helpline, Reply, Texter
-    from tests.fake_twilio.server import FakeTwilio
 
 DEFAULT_RATES = (50.0, 100.0)
 DEFAULT_SECONDS = 60.0
@@ -439,7 +439,7 @@ async def run_phase(
     return phase
 
 
-async def settle(drain: Drain, fake: FakeTwilio, phase: Phase, want: int) -> bool:
+async def settle(drain: Drain, fake: FakeTwilioProcess, phase: Phase, want: int) -> bool:
     """Wait for the queues to drain and the last texts to land; False if they did not drain."""
     try:
         await drain.wait()
@@ -460,7 +460,7 @@ def held_back(drain: Drain) -> int:
     return sum(int(client.zcard(k)) for k in client.scan_iter(match="rq:rl:*:rate_limited"))
 
 
-async def settled_count(drain: Drain, fake: FakeTwilio, number: str) -> int:
+async def settled_count(drain: Drain, fake: FakeTwilioProcess, number: str) -> int:
     """Texts the fake holds for `number` once nothing is queued, running or held back."""
     deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
     await drain.wait()
@@ -471,7 +471,7 @@ async def settled_count(drain: Drain, fake: FakeTwilio, number: str) -> int:
     return len(fake.messages(to=number))
 
 
-async def calibrate(texter: Texter, fake: FakeTwilio, drain: Drain) -> Calibration:
+async def calibrate(texter: Texter, fake: FakeTwilioProcess, drain: Drain) -> Calibration:
     """Walk each conversation once, alone, then MORE: how many worker texts each brings."""
     from bench.soak import CALIBRATION_BASE, CONVERSATIONS, Calibration
 
@@ -500,7 +500,7 @@ class Stack:
     texter: Texter
     queue: Queue
     drain: Drain
-    fake: FakeTwilio
+    fake: FakeTwilioProcess
     calibration: Calibration
 
 
@@ -534,8 +534,8 @@ async def one_rate(stack: Stack, rate: float, plan: Plan, first: int, bare_every
 
 
 async def measure_on(
-    helpline: Helpline, fake: FakeTwilio, url: str, rates: Sequence[float], plans: list[Plan],
-    bare_every: int,
+    helpline: Helpline, fake: FakeTwilioProcess, url: str, rates: Sequence[float],
+    plans: list[Plan], bare_every: int,
 ) -> list[dict[str, Any]]:  # fmt: skip
     import httpx
 
@@ -570,18 +570,18 @@ def measure(
     web: int = 2,
 ) -> dict[str, Any]:
     """Every rate in turn on one stack; JSON-serialisable figures (see the module's doc)."""
+    from bench.fake_process import FakeTwilioProcess
     from bench.soak import CONVERSATIONS, code_version, redis_version
-    from bench.stack import ON_CALL, ROSTER, Helpline, without_delayed_answers
+    from bench.stack import ON_CALL, ROSTER, Helpline
     from helpline.redis_server import PrivateRedis
-    from tests.fake_twilio.server import FakeTwilio
 
     setup_texts = [len(c.texts) - 1 for c in CONVERSATIONS]
     plans = [
         make_plan(r, seconds, more_share=more_share, gap=gap, setup_texts=setup_texts)
         for r in rates
     ]
-    with PrivateRedis() as server, FakeTwilio() as fake:
-        without_delayed_answers(fake)
+    # The fake in a process of its own: in this one it starves the texter (fake_process.py).
+    with PrivateRedis() as server, FakeTwilioProcess() as fake:
         progress(f"starting helpline: {web} web, {workers} workers, {urgent_workers} urgent-only")
         with Helpline(server.url, fake, workers, urgent_workers, web, roster=ROSTER) as helpline:
             results = asyncio.run(measure_on(helpline, fake, server.url, rates, plans, bare_every))
