@@ -70,8 +70,8 @@ if TYPE_CHECKING:  # imported where used: a worker's fork imports this module fo
     from rq import Queue
 
     from bench.fake_process import FakeTwilioProcess
-    from bench.soak import Calibration, Drain
-    from bench.stack import Helpline, Reply, Texter
+    from bench.soak import Calibration
+    from bench.stack import Drain, Helpline, Reply, Texter
 
 DEFAULT_RATES = (50.0, 100.0)
 DEFAULT_SECONDS = 60.0
@@ -267,15 +267,11 @@ def answered(sent: Sent) -> bool:
 
 
 def summary_ms(values: Sequence[float]) -> dict[str, float]:
-    from bench.stack import percentile
+    from bench.stack import summary
 
-    ms = [1000 * v for v in values]
-    return {
-        "n": len(ms),
-        "p50_ms": percentile(ms, 50),
-        "p90_ms": percentile(ms, 90),
-        "p99_ms": percentile(ms, 99),
-        "max_ms": max(ms) if ms else math.nan,
+    figures = summary([1000 * v for v in values])
+    return {"n": figures["n"]} | {
+        f"{name}_ms": figures[name] for name in ("p50", "p90", "p99", "max")
     }
 
 
@@ -539,8 +535,7 @@ async def measure_on(
 ) -> list[dict[str, Any]]:  # fmt: skip
     import httpx
 
-    from bench.soak import Drain
-    from bench.stack import Texter
+    from bench.stack import Drain, Texter
     from helpline.queueing import DEFAULT_QUEUE, build_queue
 
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=100)
@@ -571,8 +566,8 @@ def measure(
 ) -> dict[str, Any]:
     """Every rate in turn on one stack; JSON-serialisable figures (see the module's doc)."""
     from bench.fake_process import FakeTwilioProcess
-    from bench.soak import CONVERSATIONS, code_version, redis_version
-    from bench.stack import ON_CALL, ROSTER, Helpline
+    from bench.soak import CONVERSATIONS
+    from bench.stack import ON_CALL, ROSTER, Helpline, code_version, redis_version
     from helpline.redis_server import PrivateRedis
 
     setup_texts = [len(c.texts) - 1 for c in CONVERSATIONS]
@@ -605,7 +600,7 @@ def measure(
             "redis": redis_version(),
             "load_average_1m": os.getloadavg()[0],
         },
-        "code": code_version(),
+        "code": code_version("helpline", "workers", "flows"),
         "target": {
             "rate": TARGET_RATE,
             "p99_under_ms": TARGET_P99_MS,

@@ -20,7 +20,6 @@ import math
 import os
 import platform
 import random
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -35,6 +34,7 @@ import zipcodes
 from rich.console import Console
 from rich.table import Table
 
+from bench import stack
 from helpline.errors import PlaceError
 from helpline.meetings.directory import BATCH_SIZE, Directory, SyncReport
 from helpline.meetings.importers.meeting_guide import parse
@@ -568,25 +568,8 @@ def code_version() -> dict[str, str]:
     digest = hashlib.sha256()
     for path in sorted((root / "helpline" / "meetings").rglob("*.py")):
         digest.update(path.read_bytes())
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "helpline"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        head, dirty = "unknown", ""
     return {
-        "commit": head + ("+uncommitted" if dirty else ""),
+        "commit": stack.code_version("helpline"),
         "meetings_package_sha256": digest.hexdigest()[:12],
     }
 

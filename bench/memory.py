@@ -34,7 +34,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.soak import CONVERSATIONS, family
-from bench.stack import Helpline, Texter, without_delayed_answers
+from bench.stack import Drain, Helpline, Texter, without_delayed_answers
 from helpline.redis_server import PrivateRedis
 from tests.fake_twilio.server import FakeTwilio
 
@@ -43,8 +43,8 @@ CALLER_BASE = 12065560000
 """Fictional numbers, +1 206 556 0000 upwards (another exchange than the soak's)."""
 CONCURRENCY = 32
 """Conversations walked at once: each caller's texts go one after another, as a person's."""
-IDLE_SECONDS = 1.0
-"""The queues must stay empty this long before Redis is measured."""
+DRAIN_TIMEOUT_SECONDS = 60.0
+"""Redis is measured once the queues are idle; this long with no job done is a failure."""
 BARE_DEDUPE_KEY = "helpline-bare:in:SM" + "0" * 32
 
 
@@ -70,22 +70,6 @@ def sizes_by_kind(client: redis.Redis) -> tuple[Counter[str], Counter[str]]:
     for name, keys in found.items():
         bytes_[name] = sum(int(next(usage) or 0) for _ in keys)
     return counts, bytes_
-
-
-def wait_idle(client: redis.Redis) -> None:
-    """Until no job is queued or running (the reminders, hours away, stay scheduled)."""
-    quiet_since = None
-    while True:
-        busy = sum(int(client.llen(k)) for k in client.scan_iter("rq:queue:*"))
-        busy += sum(int(client.zcard(k)) for k in client.scan_iter("rq:wip:*"))
-        now = time.monotonic()
-        if busy:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = now
-        elif now - quiet_since >= IDLE_SECONDS:
-            return
-        time.sleep(0.1)
 
 
 def bare_bytes_per_text(client: redis.Redis) -> int:
@@ -129,16 +113,17 @@ def measure(callers: int, answers: int, workers: int = 2, web: int = 2) -> dict[
     with PrivateRedis() as server, FakeTwilio() as fake:
         without_delayed_answers(fake)
         client = redis.Redis.from_url(server.url)
+        drain = Drain(server.url, DRAIN_TIMEOUT_SECONDS)
         with Helpline(server.url, fake, workers, 1, web) as helpline:
             # One conversation first, so flows, workers and queues exist before the baseline.
             asyncio.run(drive(helpline.url, fake.auth_token, 1, answers))
-            wait_idle(client)
+            drain.wait_quiet()
             before_counts, before_bytes = sizes_by_kind(client)
             before = used_memory(client)
             started = time.perf_counter()
             sent, failed = asyncio.run(drive(helpline.url, fake.auth_token, callers, answers))
             seconds = time.perf_counter() - started
-            wait_idle(client)
+            drain.wait_quiet()
             after = used_memory(client)
             after_counts, after_bytes = sizes_by_kind(client)
         bare = bare_bytes_per_text(client)

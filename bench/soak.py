@@ -33,7 +33,6 @@ import platform
 import random
 import re
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -49,18 +48,20 @@ import httpx
 import redis
 from rich.console import Console
 from rich.table import Table
-from rq import Queue
-from rq.serializers import JSONSerializer
 
 from bench.fake_process import FakeTwilioProcess
 from bench.stack import (
     ON_CALL,
-    REPO,
     ROSTER,
+    Drain,
     Helpline,
     Reply,
     Texter,
+    code_version,
     percentile,
+    pick,
+    redis_version,
+    summary,
 )
 from helpline import keys
 from helpline.queueing import DEFAULT_QUEUE, URGENT_QUEUE
@@ -117,9 +118,6 @@ WEBHOOK_TIMEOUT_SECONDS = 15.0
 """Twilio's own webhook read timeout."""
 DRAIN_TIMEOUT_SECONDS = 120.0
 """The drain gives up after this long without one job fewer waiting."""
-RETRY_HORIZON_SECONDS = 300.0
-"""Scheduled jobs due sooner than this are send retries the drain waits for; the flow's
-reminders (hours away) are not."""
 
 
 # --- Who texts what ----------------------------------------------------------------------
@@ -521,47 +519,6 @@ async def calibrate(texter: Texter, fake: FakeTwilioProcess, drain: Drain) -> Ca
     return calibration
 
 
-class Drain:
-    """Waits until no job is queued, running or due soon (send retries) on either queue."""
-
-    def __init__(self, url: str, timeout: float) -> None:
-        self.client = redis.Redis.from_url(url)
-        self.timeout = timeout
-        self.queues = [
-            Queue(name, connection=self.client, serializer=JSONSerializer)
-            for name in (DEFAULT_QUEUE, URGENT_QUEUE)
-        ]
-
-    def busy(self) -> int:
-        soon = time.time() + RETRY_HORIZON_SECONDS
-        count = 0
-        for queue in self.queues:
-            count += queue.count + queue.started_job_registry.count
-            count += int(self.client.zcount(queue.scheduled_job_registry.key, "-inf", soon))
-        return count
-
-    def failed(self) -> int:
-        return sum(q.failed_job_registry.count for q in self.queues)
-
-    async def wait(self) -> float:
-        """Seconds it took; TimeoutError after `timeout` seconds without a job done.
-
-        A backlog the workers are working through is waited for, however long: texts
-        that arrive late are late, not lost, and the report says how late."""
-        started = progress = time.perf_counter()
-        quiet, least = 0, math.inf
-        while time.perf_counter() - progress < self.timeout:
-            busy = await asyncio.to_thread(self.busy)
-            if busy < least:
-                least, progress = busy, time.perf_counter()
-            # Twice empty in a row: a job that just finished may enqueue the next.
-            quiet = quiet + 1 if busy == 0 else 0
-            if quiet >= 2:
-                return time.perf_counter() - started
-            await asyncio.sleep(0.25)
-        raise TimeoutError("the queues stopped draining")
-
-
 async def run_load(
     texter: Texter,
     args: argparse.Namespace,
@@ -863,7 +820,7 @@ def delivery(run: Run) -> dict[str, Any]:
         "lost": lost,
         "duplicates": duplicates,
         "callers_short": callers_short,
-        "first_text_seconds": summary_ms(first_text_delays(run)),
+        "first_text_seconds": pick(summary(first_text_delays(run)), "p50", "p99", "max"),
     }
 
 
@@ -909,7 +866,7 @@ def report(run: Run, args: argparse.Namespace, warmup: float) -> dict[str, Any]:
             "load_average_1m_at_start_and_end": run.load_average,
         },
         "cpu_percent_of_one_core": cpu_percent(run.samples),
-        "code": code_version(),
+        "code": code_version("helpline", "workers", "flows"),
         "load": {
             "sent": ledger.sent,
             "answered": ledger.answered,
@@ -917,7 +874,9 @@ def report(run: Run, args: argparse.Namespace, warmup: float) -> dict[str, Any]:
             "max_lag_seconds": ledger.max_lag,
             "sent_sooner_than_gap": ledger.crowded,
             "conversations_completed": ledger.completed,
-            "reply_ms": {k: 1000 * v for k, v in summary_ms(all_seconds).items()},
+            "reply_ms": {
+                k: 1000 * v for k, v in pick(summary(all_seconds), "p50", "p99", "max").items()
+            },
         },
         "replies": {
             "non_200": dict(ledger.non_200),
@@ -986,14 +945,6 @@ def records_after_drain(run: Run) -> dict[str, dict[str, int]]:
     }
 
 
-def summary_ms(values: Sequence[float]) -> dict[str, float]:
-    return {
-        "p50": percentile(values, 50),
-        "p99": percentile(values, 99),
-        "max": max(values) if values else float("nan"),
-    }
-
-
 def problems(f: dict[str, Any]) -> list[str]:
     found = []
     replies, delivered = f["replies"], f["delivery"]
@@ -1059,38 +1010,6 @@ def memory_problems(memory: dict[str, Any] | None) -> list[str]:
             f"{live_mb['last_minute']:.1f} MB"
         )
     return found
-
-
-def redis_version() -> str:
-    try:
-        out = subprocess.run(
-            ["redis-server", "--version"], capture_output=True, text=True, check=False
-        ).stdout
-    except OSError:
-        return "unknown"
-    found = re.search(r"v=(\S+)", out)
-    return found.group(1) if found else "unknown"
-
-
-def code_version() -> str:
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=REPO,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "helpline", "workers", "flows"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=REPO,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + (" with uncommitted changes to helpline/" if dirty else "")
 
 
 # --- Output ------------------------------------------------------------------------------

@@ -7,8 +7,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import math
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -24,7 +27,11 @@ from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 import httpx
+import redis
+from rq import Queue
+from rq.serializers import JSONSerializer
 
+from helpline.queueing import DEFAULT_QUEUE, URGENT_QUEUE
 from helpline.redis_server import free_port
 from tests.fake_twilio.server import FakeTwilio
 
@@ -52,6 +59,11 @@ staff:
 """
 """Someone on call, as in production: the crisis bench pages them, a soak never should."""
 """A proxy set in the environment must never see the helpline's or the fake's traffic."""
+RETRY_HORIZON_SECONDS = 300.0
+"""Scheduled jobs due sooner than this (send retries) count as work still to do; the
+question reminders, hours away, do not."""
+QUIET_SECONDS = 1.0
+"""How long the queues must stay empty before a synchronous wait calls them idle."""
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -71,6 +83,105 @@ def summary(values: Sequence[float]) -> dict[str, float]:
         "max": max(values) if values else float("nan"),
         "mean": statistics.fmean(values) if values else float("nan"),
     }
+
+
+def pick(figures: dict[str, float], *names: str) -> dict[str, float]:
+    return {name: figures[name] for name in names}
+
+
+def redis_version() -> str:
+    try:
+        out = subprocess.run(
+            ["redis-server", "--version"], capture_output=True, text=True, check=False
+        ).stdout
+    except OSError:
+        return "unknown"
+    found = re.search(r"v=(\S+)", out)
+    return found.group(1) if found else "unknown"
+
+
+def code_version(*paths: str) -> str:
+    """The commit measured, and whether `paths` held uncommitted changes (a work tree with
+    them measures something no commit names)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", *paths],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (f" with uncommitted changes to {', '.join(paths)}" if dirty else "")
+
+
+class Drain:
+    """Waits until no job is queued, running or due soon (send retries) on either queue."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        self.client = redis.Redis.from_url(url)
+        self.timeout = timeout
+        self.queues = [
+            Queue(name, connection=self.client, serializer=JSONSerializer)
+            for name in (DEFAULT_QUEUE, URGENT_QUEUE)
+        ]
+
+    def busy(self) -> int:
+        soon = time.time() + RETRY_HORIZON_SECONDS
+        count = 0
+        for queue in self.queues:
+            count += queue.count + queue.started_job_registry.count
+            count += int(self.client.zcount(queue.scheduled_job_registry.key, "-inf", soon))
+        return count
+
+    def failed(self) -> int:
+        return sum(q.failed_job_registry.count for q in self.queues)
+
+    async def wait(self) -> float:
+        """Seconds it took; TimeoutError after `timeout` seconds without a job done.
+
+        A backlog the workers are working through is waited for, however long: texts
+        that arrive late are late, not lost, and the report says how late."""
+        started = progress = time.perf_counter()
+        quiet, least = 0, math.inf
+        while time.perf_counter() - progress < self.timeout:
+            busy = await asyncio.to_thread(self.busy)
+            if busy < least:
+                least, progress = busy, time.perf_counter()
+            # Twice empty in a row: a job that just finished may enqueue the next.
+            quiet = quiet + 1 if busy == 0 else 0
+            if quiet >= 2:
+                return time.perf_counter() - started
+            await asyncio.sleep(0.25)
+        raise TimeoutError("the queues stopped draining")
+
+    def wait_quiet(self) -> None:
+        """The same wait for synchronous callers: until the queues stay empty for
+        QUIET_SECONDS; TimeoutError after `timeout` seconds without a job done."""
+        progress = time.monotonic()
+        quiet_since: float | None = None
+        least = math.inf
+        while time.monotonic() - progress < self.timeout:
+            busy = self.busy()
+            now = time.monotonic()
+            if busy < least:
+                least, progress = busy, now
+            if busy:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = now
+            elif now - quiet_since >= QUIET_SECONDS:
+                return
+            time.sleep(0.1)
+        raise TimeoutError("the queues stopped draining")
 
 
 def without_delayed_answers(fake: FakeTwilio) -> None:
