@@ -193,20 +193,18 @@ def send_page(esc_id: int, page_key: str, staff_name: str, channel: str) -> str:
     rt = current()
     kind: metrics.SendKind = "page_call" if channel == VOICE else "page_sms"
     try:
-        outcome = rt.pager.send(esc_id, page_key, staff_name, channel)
+        result = rt.pager.send(esc_id, page_key, staff_name, channel)
     except DeliveryDeferred as exc:
         metrics.count_send(rt.redis, kind, "deferred", metrics.deferred_reason(exc))
         raise
-    if outcome in _PAGE_OUTCOMES:  # not "done" or "claimed": another job had it
-        metrics.count_send(rt.redis, kind, *_PAGE_OUTCOMES[outcome])
-    return outcome
-
-
-_PAGE_OUTCOMES: dict[str, tuple[metrics.Outcome, str]] = {
-    "sent": ("sent", metrics.NO_REASON),
-    "failed": ("refused", "other"),  # the Pager logs the Twilio code
-    "skipped": ("skipped", "not_needed"),
-}
+    # "done" and "claimed" are not counted: another job had the page.
+    if result.outcome == "sent":
+        metrics.count_send(rt.redis, kind, "sent", metrics.NO_REASON)
+    elif result.outcome == "failed":
+        metrics.count_send(rt.redis, kind, "refused", metrics.refused_reason(result.code))
+    elif result.outcome == "skipped":
+        metrics.count_send(rt.redis, kind, "skipped", "not_needed")
+    return result.outcome
 
 
 def send_to_staff(name: str, texts: list[str]) -> int:

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 import redis
-from prometheus_client import CollectorRegistry, generate_latest
 from starlette.requests import Request
 
 from helpline import keys, metrics
@@ -16,18 +15,12 @@ from helpline.runtime import Runtime
 from helpline.settings import Secret
 from helpline.web.metrics import MetricsGate
 from tests.fake_twilio.server import FakeTwilio
+from tests.support.scrape import exposition
 from tests.support.worker import run_jobs
-from tests.web.test_metrics_route import Scrape
 
 NUMBER = "+12065550199"
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 """Nothing listens there; from a URL (as runtime.connect_redis does) a client fails at once."""
-
-
-def exposition(client: redis.Redis, timings: metrics.WebhookTimings | None = None) -> Scrape:
-    registry = CollectorRegistry()
-    registry.register(metrics.HelplineCollector(client, timings))
-    return Scrape.parse(generate_latest(registry).decode())
 
 
 def test_counters_from_any_process_add_up(redis_client: redis.Redis) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -39,6 +40,14 @@ REQUEUE_AFTER = timedelta(seconds=15)
 DONE_STATES = frozenset({"sent", "delivered", "failed", "unknown", "skipped"})
 
 
+@dataclass(frozen=True, slots=True)
+class PageResult:
+    outcome: str
+    """sent, failed (Twilio refused it), skipped, done or claimed (another job had it)."""
+    code: int | None = None
+    """Twilio's error code when it refused the page, for the metrics' reason."""
+
+
 class Pager:
     def __init__(
         self,
@@ -61,24 +70,24 @@ class Pager:
         self.helpline_name = helpline_name
         self.clock = clock
 
-    def send(self, esc_id: int, page_key: str, staff_name: str, channel: str) -> str:
+    def send(self, esc_id: int, page_key: str, staff_name: str, channel: str) -> PageResult:
         """Send one page unless it is done, claimed, or no longer needed. Returns what happened."""
         esc = self.store.get(esc_id)
         record = self.store.pages(esc_id).get(page_key)
         if esc is None or record is None or record.state in DONE_STATES:
-            return "done"
+            return PageResult("done")
         if esc.state not in (EscalationState.PAGING, EscalationState.FINAL):
             self._mark(esc_id, page_key, record, "skipped")
-            return "skipped"
+            return PageResult("skipped")
         staff = self.desk.roster.refresh()
         person = staff.by_name(staff_name) if staff is not None else None
         if person is None:  # taken off the roster since: the next person at once
             self._mark(esc_id, page_key, record, "skipped")
             self.desk.page_failed(esc_id, page_key, "skipped")
-            return "skipped"
+            return PageResult("skipped")
         claim = keys.page_claim(esc_id, page_key)
         if not self.redis.set(claim, b"1", nx=True, ex=int(keys.PAGE_CLAIM_TTL.total_seconds())):
-            return "claimed"
+            return PageResult("claimed")
         self._mark(esc_id, page_key, record, "sending")
         try:
             if channel == VOICE:
@@ -102,7 +111,7 @@ class Pager:
             self._mark(esc_id, page_key, record, "failed")
             log.warning("page refused", extra={"esc": esc_id, "page": page_key, "code": exc.code})
             self.desk.page_failed(esc_id, page_key, "refused")
-            return "failed"
+            return PageResult("failed", exc.code)
         with self.redis.pipeline() as pipe:
             self.store.set_page(
                 pipe, esc_id, page_key, PageRecord(staff_name, channel, "sent", _now(self), sid)
@@ -118,7 +127,7 @@ class Pager:
             self.store.record(pipe, esc, f"page_sent:{page_key}", self.clock(), staff=staff_name)
             pipe.execute()
         log.info("page sent", extra={"esc": esc_id, "page": page_key, "sid": sid})
-        return "sent"
+        return PageResult("sent")
 
     def sweep_pages(self, esc_id: int, now: datetime) -> list[tuple[str, str, str]]:
         """Pages whose job was lost (to queue again), after marking stuck sends `unknown`."""

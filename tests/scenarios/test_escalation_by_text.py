@@ -20,6 +20,7 @@ from helpline.runtime import Runtime
 from tests.fake_twilio.server import FakeTwilio
 from tests.support.clock import FakeClock
 from tests.support.phone import HELPLINE_NUMBER, PUBLIC_URL, Phone, new_message_sid
+from tests.support.scrape import exposition
 from tests.support.worker import run_jobs
 
 CALLER = "+12065550123"
@@ -233,6 +234,20 @@ def test_a_page_twilio_reports_undelivered_moves_to_the_next_person_at_once(
     assert "page_undelivered:r0s0-sms" in audit_events(runtime)
 
 
+def test_a_page_twilio_refuses_moves_on_at_once_and_is_counted_by_its_code(
+    phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio
+) -> None:
+    fake_twilio.opt_out(SAM)  # Sam's phone once texted STOP to the helpline number: 21610
+    phone.text("I want to die")
+    run_jobs(runtime)
+    assert bodies(fake_twilio, SAM) == []
+    assert len(bodies(fake_twilio, DANA)) == 1  # no ack_timeout waited out
+    shown = exposition(runtime.redis)
+    refused = {"kind": "page_sms", "outcome": "refused", "reason": "opted_out"}
+    assert shown.value("helpline_sends_total", **refused) == 1
+    assert shown.value("helpline_sends_total", kind="page_sms", outcome="sent", reason="none") == 1
+
+
 def test_a_lost_job_is_driven_by_the_sweeper_and_a_retried_page_is_never_sent_twice(
     phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
@@ -249,8 +264,8 @@ def test_a_lost_job_is_driven_by_the_sweeper_and_a_retried_page_is_never_sent_tw
     run_jobs(runtime, at=clock.now)
     assert len(bodies(fake_twilio, DANA)) == 1
     # The same page job run again (rq retrying it, a duplicate) sends nothing.
-    assert runtime.pager.send(1, "r0s1-sms", "Dana", "sms") == "done"
-    assert runtime.pager.send(1, "r0s0-sms", "Sam", "sms") == "done"
+    assert runtime.pager.send(1, "r0s1-sms", "Dana", "sms").outcome == "done"
+    assert runtime.pager.send(1, "r0s0-sms", "Sam", "sms").outcome == "done"
     assert len(bodies(fake_twilio, SAM)) == 1
     assert len(bodies(fake_twilio, DANA)) == 1
 

@@ -7,13 +7,11 @@ prometheus_client's parser, never by matching strings.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from helpline.redis_server import PrivateRedis
 from helpline.runtime import Runtime
@@ -24,37 +22,8 @@ from tests.scenarios.test_escalation_by_text import SAM, write_roster
 from tests.support.clock import FakeClock
 from tests.support.live_server import LiveServer
 from tests.support.phone import PUBLIC_URL, Phone
+from tests.support.scrape import Scrape
 from tests.support.worker import run_jobs
-
-Labels = frozenset[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class Scrape:
-    samples: dict[tuple[str, Labels], float]
-    families: frozenset[str]
-
-    @classmethod
-    def parse(cls, text: str) -> Scrape:
-        samples: dict[tuple[str, Labels], float] = {}
-        families = set()
-        for family in text_string_to_metric_families(text):
-            families.add(family.name)
-            for sample in family.samples:
-                samples[(sample.name, frozenset(sample.labels.items()))] = sample.value
-        return cls(samples, frozenset(families))
-
-    def value(self, name: str, **labels: str) -> float:
-        """The sample with exactly these labels; 0 when there is none (not counted yet)."""
-        return self.samples.get((name, frozenset(labels.items())), 0.0)
-
-    def total(self, name: str, **labels: str) -> float:
-        """The sum over every sample of `name` with at least these labels."""
-        wanted = set(labels.items())
-        return sum(v for (n, ls), v in self.samples.items() if n == name and wanted <= ls)
-
-    def label_values(self) -> set[str]:
-        return {value for _name, labels in self.samples for _key, value in labels}
 
 
 def scrape(app_url: str, *, headers: dict[str, str] | None = None) -> Scrape:
