@@ -2,9 +2,13 @@
 
 Every change goes through the Desk, exactly as the same action by text does,
 so the caller, the other staff paged and the audit trail see no difference.
+Blocking the caller (operators only) has no text equivalent: it writes the
+blocklist by the escalation's ref and records itself in the same audit trail.
 """
 
 from __future__ import annotations
+
+import logging
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -16,8 +20,18 @@ from helpline.console.logins import Login
 from helpline.escalation.desk import Answer, Handled
 from helpline.escalation.model import Escalation
 from helpline.oncall.roster import Staff
-from helpline.web.console.gate import forbidden, runtime_of, staff_form, staff_page
+from helpline.runtime import Runtime
+from helpline.web.console.blocklist import MAX_BLOCK_NOTE_CHARS
+from helpline.web.console.gate import (
+    forbidden,
+    operator_form,
+    runtime_of,
+    staff_form,
+    staff_page,
+)
 from helpline.web.console.pages import flash, render
+
+log = logging.getLogger(__name__)
 
 MAX_REPLY_CHARS = 1_000
 """A reply is a few texts at most; longer belongs in a call."""
@@ -82,11 +96,18 @@ async def detail(request: Request, login: Login) -> Response:
         "escalation.html"
     )  # fmt: skip
     now = runtime.clock()
+    blocked = (
+        login.is_operator
+        and template == "escalation.html"  # not on every refresh of the transcript
+        and await run_in_threadpool(runtime.blocklist.blocks, esc.ref)
+    )
     return render(
         request,
         template,
         {
             "esc": esc,
+            "blocked": blocked,
+            "max_block_note": MAX_BLOCK_NOTE_CHARS,
             "row": board.Row(esc, (esc.closed_at or now) - esc.opened_at, board.where_it_is(esc)),
             "entries": entries,
             "readable": readable,
@@ -216,7 +237,33 @@ async def _close(request: Request, login: Login, form: FormData) -> Response:
     return RedirectResponse("/console/", status_code=303)
 
 
+async def _block(request: Request, login: Login, form: FormData) -> Response:
+    loaded = await _load(request, login)  # the same holder rule as opening the page
+    if isinstance(loaded, Response):
+        return loaded
+    esc = loaded
+    note = str(form.get("note", "")).strip()
+    if len(note) > MAX_BLOCK_NOTE_CHARS:
+        return _back(esc.id, f"A note is at most {MAX_BLOCK_NOTE_CHARS} characters; nothing "
+                     "was blocked.", request)  # fmt: skip
+    name = _name(request, login)
+    await run_in_threadpool(_block_caller, runtime_of(request), esc, name, note)
+    log.info("caller blocked from the console", extra={"esc": esc.id, "ref": esc.ref})
+    return _back(esc.id, f"Blocked the caller {esc.masked}: their texts now get no reply. "
+                 "Unblock them on the Blocklist page.", request)  # fmt: skip
+
+
+def _block_caller(runtime: Runtime, esc: Escalation, name: str, note: str) -> None:
+    """The block and its audit entry commit together (MULTI), or neither does."""
+    now = runtime.clock()
+    with runtime.redis.pipeline() as pipe:
+        runtime.blocklist.add_ref(esc.ref, esc.masked, note, now, client=pipe)
+        runtime.desk.store.record(pipe, esc, "caller_blocked", now, staff=name)
+        pipe.execute()
+
+
 take = staff_form(_take)
 reply = staff_form(_reply)
 note = staff_form(_note)
 close = staff_form(_close)
+block = operator_form(_block)

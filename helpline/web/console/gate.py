@@ -114,7 +114,7 @@ def operator_page(page: Page) -> Callable[[Request], Awaitable[Response]]:
         if login is None:
             return _to_login(request, expired="token" in request.session)
         if not login.is_operator:
-            return forbidden(request, login, "The studio is for operators.")
+            return forbidden(request, login, "This page is for operators.")
         return await page(request, login)
 
     return endpoint

@@ -11,7 +11,7 @@ from starlette.staticfiles import StaticFiles
 
 from helpline.keys import CONSOLE_SESSION_MAX
 from helpline.settings import Settings
-from helpline.web.console import directory, escalations, gate, studio
+from helpline.web.console import blocklist, directory, escalations, gate, studio
 from helpline.web.console.headers import ConsoleHeaders
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -31,6 +31,7 @@ def console_mount(settings: Settings) -> Mount:
             Route("/escalations/{esc_id}/reply", escalations.reply, methods=["POST"]),
             Route("/escalations/{esc_id}/note", escalations.note, methods=["POST"]),
             Route("/escalations/{esc_id}/close", escalations.close, methods=["POST"]),
+            Route("/escalations/{esc_id}/block", escalations.block, methods=["POST"]),
             Route("/studio", studio.flows, methods=["GET"]),
             Route("/studio/flows/{name}", studio.flow, methods=["GET"]),
             Route("/studio/flows/{name}/check", studio.check, methods=["POST"]),
@@ -39,6 +40,9 @@ def console_mount(settings: Settings) -> Mount:
             Route("/studio/flows/{name}/simulate", studio.simulate, methods=["POST"]),
             Route("/directory", directory.sources, methods=["GET"]),
             Route("/directory/{source_id}/import", directory.start_import, methods=["POST"]),
+            Route("/blocklist", blocklist.entries, methods=["GET"]),
+            Route("/blocklist/add", blocklist.add, methods=["POST"]),
+            Route("/blocklist/remove", blocklist.remove, methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="console-static"),
         ],
         middleware=[

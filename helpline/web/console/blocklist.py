@@ -1,0 +1,97 @@
+"""Operators' blocklist page: who is blocked (last four digits, note, since), block a
+number, unblock one. The page never shows a number: rows carry the entry's ref."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from helpline.console.logins import Login
+from helpline.errors import ConfigError
+from helpline.privacy import REF_HEX_CHARS
+from helpline.settings import e164
+from helpline.web.console.gate import operator_form, operator_page, runtime_of
+from helpline.web.console.pages import flash, render
+
+log = logging.getLogger(__name__)
+
+PATH = "/console/blocklist"
+MAX_NUMBER_CHARS = 40
+"""Longer than any way of writing one phone number."""
+MAX_BLOCK_NOTE_CHARS = 500
+"""A line or two of why, for other operators."""
+_REF = re.compile(f"[0-9a-f]{{{REF_HEX_CHARS}}}")
+
+
+async def _page(request: Request, login: Login, *, error: str | None = None, note: str = "",
+                status: int = 200) -> Response:  # fmt: skip
+    entries = await run_in_threadpool(runtime_of(request).blocklist.entries)
+    return render(
+        request,
+        "blocklist.html",
+        {"entries": entries, "error": error, "note": note, "max_note": MAX_BLOCK_NOTE_CHARS,
+         "max_number": MAX_NUMBER_CHARS},
+        login=login,
+        status=status,
+    )  # fmt: skip
+
+
+@operator_page
+async def entries(request: Request, login: Login) -> Response:
+    return await _page(request, login)
+
+
+async def _add(request: Request, login: Login, form: FormData) -> Response:
+    typed = str(form.get("number", "")).strip()
+    note = str(form.get("note", "")).strip()
+    if len(note) > MAX_BLOCK_NOTE_CHARS:
+        error = f"A note is at most {MAX_BLOCK_NOTE_CHARS} characters. Nothing was blocked."
+        return await _page(request, login, error=error, note=note[:MAX_BLOCK_NOTE_CHARS],
+                           status=400)  # fmt: skip
+    number = _normalised(typed)
+    if number is None:
+        # The typed text is not shown again: it may be most of a real number.
+        error = (
+            "That is not a phone number. Write it with its area code, like 206-555-0123 "
+            "or +12065550123. Nothing was blocked."
+        )
+        return await _page(request, login, error=error, note=note, status=400)
+    runtime = runtime_of(request)
+    entry = await run_in_threadpool(runtime.blocklist.add, number, note, runtime.clock())
+    log.info("number blocked from the console", extra={"ref": entry.ref, "by": login.name})
+    flash(request, f"Blocked {entry.shown}: texts from it now get no reply.")
+    return RedirectResponse(PATH, status_code=303)
+
+
+async def _remove(request: Request, login: Login, form: FormData) -> Response:
+    ref = str(form.get("ref", ""))
+    runtime = runtime_of(request)
+    removed = None
+    if _REF.fullmatch(ref):  # anything else came from no row of ours
+        removed = await run_in_threadpool(runtime.blocklist.remove_ref, ref)
+    if removed is None:
+        flash(request, "That number was not on the blocklist (someone may have just "
+                       "unblocked it). Nothing was changed.")  # fmt: skip
+    else:
+        log.info("number unblocked from the console", extra={"ref": ref, "by": login.name})
+        flash(request, f"Unblocked {removed.shown}: its texts get replies again.")
+    return RedirectResponse(PATH, status_code=303)
+
+
+def _normalised(typed: str) -> str | None:
+    """E.164, exactly as `helpline blocklist add` normalises it; None if it is no number."""
+    if not typed or len(typed) > MAX_NUMBER_CHARS:
+        return None
+    try:
+        return e164(typed, "number")
+    except ConfigError:
+        return None
+
+
+add = operator_form(_add)
+remove = operator_form(_remove)

@@ -1,0 +1,205 @@
+"""The console's blocklist page, and blocking an escalation's caller, over real HTTP: only the
+last four digits are ever shown, operators alone may change it, and a block silences texts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpline.runtime import Runtime
+from helpline.settings import Settings
+from tests.fake_twilio.server import FakeTwilio
+from tests.scenarios.test_escalation_by_text import CALLER, audit_events, write_roster
+from tests.support.clock import FakeClock
+from tests.support.console import OPERATOR_PASSWORD, PASSWORD, Console, add_accounts
+from tests.support.phone import Phone
+from tests.support.worker import run_jobs
+
+_REF_FIELD = re.compile(r'name="ref" value="([0-9a-f]+)"')
+
+
+@pytest.fixture(autouse=True)
+def roster_and_accounts(flows_dir: Path, settings: Settings) -> None:
+    write_roster(flows_dir)
+    add_accounts(settings)
+
+
+@pytest.fixture
+def operator(app_url: str) -> Iterator[Console]:
+    c = Console(app_url)
+    assert c.login("Olive", OPERATOR_PASSWORD).status_code == 303
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def staff(app_url: str) -> Iterator[Console]:
+    c = Console(app_url)
+    assert c.login("Sam", PASSWORD).status_code == 303
+    yield c
+    c.close()
+
+
+def assert_no_full_number(html: str) -> None:
+    digits = CALLER[2:]  # 2065550123
+    assert digits not in html
+    assert digits[-7:] not in html
+    assert "555-0123" not in html
+
+
+def open_escalation(phone: Phone, runtime: Runtime) -> int:
+    phone.text("i want to kill my self")
+    run_jobs(runtime)
+    (esc_id,) = runtime.desk.store.open_ids()
+    return esc_id
+
+
+def test_the_list_shows_the_last_four_digits_the_note_and_since(
+    operator: Console, runtime: Runtime, clock: FakeClock
+) -> None:
+    runtime.blocklist.add(CALLER, "threats to staff", clock())
+    page = operator.get("/console/blocklist")
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    row = page.text.split('<tr class="blocked">')[1].split("</tr>")[0]
+    assert "…0123" in row
+    assert "threats to staff" in row
+    assert clock().isoformat(timespec="seconds") in row
+    assert_no_full_number(page.text)
+    assert 'href="/console/blocklist"' in page.text  # the operators' nav
+
+
+def test_blocking_a_number_silences_its_texts(
+    operator: Console, phone: Phone, runtime: Runtime
+) -> None:
+    assert phone.text("hi").texts  # answered before the block
+    blocked = operator.post(
+        "/console/blocklist/add", {"number": "(206) 555-0123", "note": "abusive texts"}
+    )
+    assert blocked.status_code == 303
+    assert blocked.headers["location"] == "/console/blocklist"
+    page = operator.get(blocked.headers["location"])
+    assert "Blocked …0123" in page.text
+    assert_no_full_number(page.text)
+    (entry,) = runtime.blocklist.entries()
+    assert (entry.shown, entry.note) == ("…0123", "abusive texts")
+    # Written any usual way, it is the number the caller texts from.
+    reply = phone.text("hi")
+    assert (reply.status, reply.texts) == (200, [])
+    assert phone.text("i want to kill myself").texts == []
+
+
+@pytest.mark.parametrize("typed", ["", "hello", "12", "+1 206 555 0123 " + "4" * 40])
+def test_a_bad_number_is_refused_on_the_page_and_nothing_is_stored(
+    operator: Console, runtime: Runtime, typed: str
+) -> None:
+    refused = operator.post("/console/blocklist/add", {"number": typed, "note": "why"})
+    assert refused.status_code == 400
+    assert "That is not a phone number" in refused.text
+    assert "Nothing was blocked" in refused.text
+    assert 'value="why"' in refused.text  # the note is kept for another try
+    (number_field,) = re.findall(r'<input[^>]*name="number"[^>]*>', refused.text)
+    assert "value=" not in number_field  # what was typed is not shown back
+    assert runtime.blocklist.entries() == []
+
+
+def test_unblocking_posts_the_ref_and_the_texts_get_replies_again(
+    operator: Console, phone: Phone, runtime: Runtime, clock: FakeClock
+) -> None:
+    entry = runtime.blocklist.add(phone.number, "spam", clock())
+    page = operator.get("/console/blocklist")
+    assert _REF_FIELD.findall(page.text) == [entry.ref]
+    removed = operator.post("/console/blocklist/remove", {"ref": entry.ref})
+    assert removed.status_code == 303
+    assert "Unblocked …0123" in operator.get(removed.headers["location"]).text
+    assert runtime.blocklist.entries() == []
+    assert phone.text("hi").texts
+    # A second click, or a ref no row had, changes nothing and says so.
+    for ref in [entry.ref, "not-a-ref"]:
+        again = operator.post("/console/blocklist/remove", {"ref": ref})
+        assert again.status_code == 303
+        assert "was not on the blocklist" in operator.get(again.headers["location"]).text
+
+
+def test_staff_are_refused_the_blocklist(
+    staff: Console, runtime: Runtime, clock: FakeClock
+) -> None:
+    entry = runtime.blocklist.add(CALLER, "spam", clock())
+    assert "/console/blocklist" not in staff.get("/console/").text
+    page = staff.get("/console/blocklist")
+    assert page.status_code == 403
+    assert "…0123" not in page.text
+    assert staff.post("/console/blocklist/add", {"number": "+12065550199"}).status_code == 403
+    assert staff.post("/console/blocklist/remove", {"ref": entry.ref}).status_code == 403
+    assert runtime.blocklist.entries() == [entry]
+
+
+@pytest.mark.parametrize("token", ["forged-token", ""])
+def test_a_missing_or_wrong_form_token_changes_nothing(
+    operator: Console, runtime: Runtime, clock: FakeClock, token: str
+) -> None:
+    entry = runtime.blocklist.add(CALLER, "spam", clock())
+    added = operator.post("/console/blocklist/add", {"number": "+12065550199"}, csrf=token)
+    assert added.status_code == 403
+    assert "nothing was changed" in added.text
+    removed = operator.post("/console/blocklist/remove", {"ref": entry.ref}, csrf=token)
+    assert removed.status_code == 403
+    assert runtime.blocklist.entries() == [entry]
+
+
+def test_an_operator_blocks_an_escalations_caller_without_seeing_the_number(
+    operator: Console, phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio
+) -> None:
+    esc_id = open_escalation(phone, runtime)
+    page = operator.get(f"/console/escalations/{esc_id}")
+    assert f'action="/console/escalations/{esc_id}/block"' in page.text
+    assert_no_full_number(page.text)
+
+    blocked = operator.post(f"/console/escalations/{esc_id}/block", {"note": "threats"})
+    assert blocked.status_code == 303
+    assert blocked.headers["location"] == f"/console/escalations/{esc_id}"
+    after = operator.get(blocked.headers["location"])
+    assert "Blocked the caller …0123" in after.text
+    assert "This caller is blocked" in after.text
+    assert f"/console/escalations/{esc_id}/block" not in after.text
+
+    esc = runtime.desk.store.get(esc_id)
+    assert esc is not None
+    (entry,) = runtime.blocklist.entries()
+    assert (entry.ref, entry.shown, entry.note) == (esc.ref, "…0123", "threats")
+    audit = runtime.desk.store.audit()
+    assert audit_events(runtime)[-1] == "caller_blocked"
+    assert (audit[-1]["esc"], audit[-1]["staff"]) == (str(esc_id), "Olive")
+    assert "…0123" in operator.get("/console/blocklist").text
+
+    before = len(fake_twilio.messages(to=CALLER))
+    assert phone.text("hello?").texts == []
+    run_jobs(runtime)
+    assert len(fake_twilio.messages(to=CALLER)) == before
+
+
+def test_staff_cannot_block_an_escalations_caller(
+    staff: Console, phone: Phone, runtime: Runtime
+) -> None:
+    esc_id = open_escalation(phone, runtime)
+    page = staff.get(f"/console/escalations/{esc_id}")
+    assert page.status_code == 200
+    assert f"/console/escalations/{esc_id}/block" not in page.text
+    response = staff.post(f"/console/escalations/{esc_id}/block", {"note": "x"})
+    assert response.status_code == 403
+    assert runtime.blocklist.entries() == []
+    assert "caller_blocked" not in audit_events(runtime)
+
+
+def test_blocking_from_an_escalation_needs_the_form_token(
+    operator: Console, phone: Phone, runtime: Runtime
+) -> None:
+    esc_id = open_escalation(phone, runtime)
+    response = operator.post(f"/console/escalations/{esc_id}/block", csrf="forged-token")
+    assert response.status_code == 403
+    assert runtime.blocklist.entries() == []
+    assert "caller_blocked" not in audit_events(runtime)
