@@ -32,6 +32,8 @@ from helpline.metrics import HelplineCollector, WebhookTimings
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("helpline.access")
+ACCESS_FIELDS = "helpline.access_fields"
+"""Where a handler leaves what it did, in the request's scope, for the one access line."""
 
 WEBHOOK_PREFIX = "/twilio/"
 UNMATCHED_ROUTE = "unmatched"
@@ -133,6 +135,12 @@ async def flush_forever(timings: WebhookTimings, redis: Redis) -> None:
 # --- timing webhooks -------------------------------------------------------------------
 
 
+def note_for_access_line(request: HTTPConnection, **fields: object) -> None:
+    """Facts for this request's access line (no personal data): one line per webhook,
+    with what the handler did beside its status and time."""
+    request.scope.setdefault(ACCESS_FIELDS, {}).update(fields)
+
+
 class WebhookTimer:
     """Pure ASGI middleware: times each /twilio/* request and logs one access line for it.
 
@@ -167,7 +175,7 @@ class WebhookTimer:
             }
             if error:
                 extra["error"] = error
-            access_log.info("webhook", extra=extra)
+            access_log.info("webhook", extra=scope.get(ACCESS_FIELDS, {}) | extra)
 
         async def timed_send(message: Message) -> None:
             nonlocal status

@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from helpline.errors import BadWebhook, SignatureInvalid
 from helpline.runtime import Runtime
 from helpline.telephony.twiml import messages_response
+from helpline.web.metrics import note_for_access_line
 from helpline.web.webhooks import required, signature_checker, twilio_form
 
 log = logging.getLogger(__name__)
@@ -37,13 +38,11 @@ async def inbound_sms(request: Request) -> Response:
     except Exception:
         log.exception("sms webhook failed; sent the safe reply")
         return messages_response([runtime.catalog.safe_reply(body)])
-    log.info(
-        "sms handled",
-        extra={
-            "sid": sid,
-            "replies": len(outcome.texts),
-            "duplicate": outcome.duplicate,
-            "suppressed": outcome.suppressed,
-        },
+    note_for_access_line(
+        request,
+        sid=sid,
+        replies=len(outcome.texts),
+        duplicate=outcome.duplicate,
+        suppressed=outcome.suppressed,
     )
     return messages_response(outcome.texts)
