@@ -203,3 +203,47 @@ def test_blocking_from_an_escalation_needs_the_form_token(
     assert response.status_code == 403
     assert runtime.blocklist.entries() == []
     assert "caller_blocked" not in audit_events(runtime)
+
+
+def test_an_operator_blocks_the_caller_of_an_escalation_someone_holds_by_its_number(
+    operator: Console, staff: Console, phone: Phone, runtime: Runtime
+) -> None:
+    esc_id = open_escalation(phone, runtime)
+    assert staff.post(f"/console/escalations/{esc_id}/take").status_code == 303
+    assert operator.get(f"/console/escalations/{esc_id}").status_code == 403  # Sam holds it
+    page = operator.get("/console/blocklist")
+    assert 'action="/console/blocklist/escalation"' in page.text
+    form = {"escalation": f"#{esc_id}", "note": "threats to Sam"}
+    blocked = operator.post("/console/blocklist/escalation", form)
+    assert blocked.status_code == 303
+    after = operator.get(blocked.headers["location"])
+    assert f"Blocked the caller of #{esc_id} (…0123)" in after.text
+    assert_no_full_number(after.text)
+    esc = runtime.desk.store.get(esc_id)
+    assert esc is not None
+    (entry,) = runtime.blocklist.entries()
+    assert (entry.ref, entry.shown, entry.note) == (esc.ref, "…0123", "threats to Sam")
+    assert audit_events(runtime)[-1] == "caller_blocked"
+    assert runtime.desk.store.audit()[-1]["staff"] == "Olive"
+    assert phone.text("you again").texts == []
+
+
+@pytest.mark.parametrize("typed", ["", "abc", "999", "1" * 12])
+def test_an_escalation_number_that_names_none_blocks_nothing(
+    operator: Console, phone: Phone, runtime: Runtime, typed: str
+) -> None:
+    open_escalation(phone, runtime)  # #1 exists; none of these is it
+    refused = operator.post("/console/blocklist/escalation", {"escalation": typed})
+    assert refused.status_code == 400
+    assert "Nothing was blocked" in refused.text
+    assert runtime.blocklist.entries() == []
+    assert "caller_blocked" not in audit_events(runtime)
+
+
+def test_staff_cannot_block_by_escalation_number(
+    staff: Console, phone: Phone, runtime: Runtime
+) -> None:
+    esc_id = open_escalation(phone, runtime)
+    response = staff.post("/console/blocklist/escalation", {"escalation": str(esc_id)})
+    assert response.status_code == 403
+    assert runtime.blocklist.entries() == []

@@ -1,5 +1,10 @@
 """Operators' blocklist page: who is blocked (last four digits, note, since), block a
-number, unblock one. The page never shows a number: rows carry the entry's ref."""
+number or the caller of an escalation, unblock one. The page never shows a number: rows
+carry the entry's ref.
+
+Blocking by escalation number is for the caller who harasses the staff member holding
+their escalation: the operator cannot open a held escalation's page, and never has the
+number, but the staff member can tell them "#12"."""
 
 from __future__ import annotations
 
@@ -13,7 +18,9 @@ from starlette.responses import RedirectResponse, Response
 
 from helpline.console.logins import Login
 from helpline.errors import ConfigError
+from helpline.escalation.model import Escalation
 from helpline.privacy import REF_HEX_CHARS
+from helpline.runtime import Runtime
 from helpline.settings import e164
 from helpline.web.console.gate import operator_form, operator_page, runtime_of
 from helpline.web.console.pages import flash, render
@@ -25,6 +32,8 @@ MAX_NUMBER_CHARS = 40
 """Longer than any way of writing one phone number."""
 MAX_BLOCK_NOTE_CHARS = 500
 """A line or two of why, for other operators."""
+MAX_ESCALATION_DIGITS = 9
+"""Escalation numbers count up from 1; more digits than this was never one."""
 _REF = re.compile(f"[0-9a-f]{{{REF_HEX_CHARS}}}")
 
 
@@ -68,6 +77,34 @@ async def _add(request: Request, login: Login, form: FormData) -> Response:
     return RedirectResponse(PATH, status_code=303)
 
 
+async def _add_escalation(request: Request, login: Login, form: FormData) -> Response:
+    typed = str(form.get("escalation", "")).strip().lstrip("#")
+    note = str(form.get("note", "")).strip()
+    if len(note) > MAX_BLOCK_NOTE_CHARS:
+        error = f"A note is at most {MAX_BLOCK_NOTE_CHARS} characters. Nothing was blocked."
+        return await _page(request, login, error=error, status=400)
+    runtime = runtime_of(request)
+    esc_id = int(typed) if typed.isdigit() and len(typed) <= MAX_ESCALATION_DIGITS else None
+    esc = await run_in_threadpool(runtime.desk.store.get, esc_id) if esc_id else None
+    if esc is None:
+        error = f"There is no escalation #{typed[:MAX_ESCALATION_DIGITS]} (or it has expired)."
+        return await _page(request, login, error=error + " Nothing was blocked.", status=400)
+    await run_in_threadpool(block_caller, runtime, esc, login.name, note)
+    log.info("caller blocked from the console", extra={"esc": esc.id, "ref": esc.ref})
+    flash(request, f"Blocked the caller of #{esc.id} ({esc.masked}): their texts now get no reply.")
+    return RedirectResponse(PATH, status_code=303)
+
+
+def block_caller(runtime: Runtime, esc: Escalation, name: str, note: str) -> None:
+    """Block an escalation's caller by its ref. The block and its audit entry commit
+    together (MULTI), or neither does."""
+    now = runtime.clock()
+    with runtime.redis.pipeline() as pipe:
+        runtime.blocklist.add_ref(esc.ref, esc.masked, note, now, client=pipe)
+        runtime.desk.store.record(pipe, esc, "caller_blocked", now, staff=name)
+        pipe.execute()
+
+
 async def _remove(request: Request, login: Login, form: FormData) -> Response:
     ref = str(form.get("ref", ""))
     runtime = runtime_of(request)
@@ -94,4 +131,5 @@ def _normalised(typed: str) -> str | None:
 
 
 add = operator_form(_add)
+add_escalation = operator_form(_add_escalation)
 remove = operator_form(_remove)

@@ -20,8 +20,7 @@ from helpline.console.logins import Login
 from helpline.escalation.desk import Answer, Handled
 from helpline.escalation.model import Escalation
 from helpline.oncall.roster import Staff
-from helpline.runtime import Runtime
-from helpline.web.console.blocklist import MAX_BLOCK_NOTE_CHARS
+from helpline.web.console.blocklist import MAX_BLOCK_NOTE_CHARS, block_caller
 from helpline.web.console.gate import (
     forbidden,
     operator_form,
@@ -247,19 +246,10 @@ async def _block(request: Request, login: Login, form: FormData) -> Response:
         return _back(esc.id, f"A note is at most {MAX_BLOCK_NOTE_CHARS} characters; nothing "
                      "was blocked.", request)  # fmt: skip
     name = _name(request, login)
-    await run_in_threadpool(_block_caller, runtime_of(request), esc, name, note)
+    await run_in_threadpool(block_caller, runtime_of(request), esc, name, note)
     log.info("caller blocked from the console", extra={"esc": esc.id, "ref": esc.ref})
     return _back(esc.id, f"Blocked the caller {esc.masked}: their texts now get no reply. "
                  "Unblock them on the Blocklist page.", request)  # fmt: skip
-
-
-def _block_caller(runtime: Runtime, esc: Escalation, name: str, note: str) -> None:
-    """The block and its audit entry commit together (MULTI), or neither does."""
-    now = runtime.clock()
-    with runtime.redis.pipeline() as pipe:
-        runtime.blocklist.add_ref(esc.ref, esc.masked, note, now, client=pipe)
-        runtime.desk.store.record(pipe, esc, "caller_blocked", now, staff=name)
-        pipe.execute()
 
 
 take = staff_form(_take)

@@ -42,6 +42,7 @@ def console_mount(settings: Settings) -> Mount:
             Route("/directory/{source_id}/import", directory.start_import, methods=["POST"]),
             Route("/blocklist", blocklist.entries, methods=["GET"]),
             Route("/blocklist/add", blocklist.add, methods=["POST"]),
+            Route("/blocklist/escalation", blocklist.add_escalation, methods=["POST"]),
             Route("/blocklist/remove", blocklist.remove, methods=["POST"]),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="console-static"),
         ],
