@@ -241,3 +241,31 @@ def test_an_operator_edits_checks_simulates_publishes_and_rolls_back(
     sim.get_by_placeholder("Text as a caller would").press("Enter")
     expect(sim.locator(".log")).to_contain_text(OLD_PROMPT, timeout=WAIT_MS)
     watched.close()
+
+
+def test_an_operator_blocks_and_unblocks_a_number_on_a_phone(
+    browser: Browser, app_url: str, phone: Phone, runtime: Runtime, artifacts: Path
+) -> None:
+    watched = Watched(browser, **PHONE)
+    page = watched.page
+    log_in(page, app_url, "Olive", OPERATOR_PASSWORD)
+    page.get_by_role("link", name="Blocklist").click()
+    expect(page.get_by_role("heading", name="Blocklist")).to_be_visible()
+    page.get_by_label("Number").fill("206 555 0123")
+    page.get_by_label("Note for other operators").first.fill("threats to staff")
+    page.get_by_role("button", name="Block", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Blocked …0123")
+    row = page.locator("tr.blocked")
+    expect(row).to_contain_text("…0123")
+    expect(row).to_contain_text("threats to staff")
+    assert CALLER[2:] not in page.content()
+    assert fits_the_screen(page)
+    page.screenshot(path=artifacts / "console-phone-blocklist.png")
+    assert phone.text("hi").texts == []
+
+    row.get_by_role("button", name="Unblock").click()  # the confirmation is accepted
+    expect(page.get_by_role("status")).to_contain_text("Unblocked …0123")
+    expect(page.locator("tr.blocked")).to_have_count(0)
+    assert runtime.blocklist.entries() == []
+    assert phone.text("hi").texts
+    watched.close()
