@@ -1,4 +1,6 @@
-"""Numbers operators have blocked (abuse, harassment of staff): their texts get no reply.
+"""Numbers operators have blocked (abuse, harassment of staff): their texts reach neither
+the flow nor staff. Now and then they get the safe reply, which names 988, 911 and the
+24/7 line (helpline.conversation): a block must not leave someone in danger with silence.
 
 Kept by ref, with the last four digits and a note for operators; the number
 itself is never stored. `helpline blocklist add|remove|list` and the console's

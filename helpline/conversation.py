@@ -160,7 +160,7 @@ class Conversations:
                 admitted = self._claim_and_admit(message_sid, ref, crisis=hit is not None)
                 if admitted is DUPLICATE:
                     return Outcome(texts=[], duplicate=True)
-                limited = self._limited_outcome(ref, body, admitted)
+                limited = self._limited_outcome(ref, body, admitted, crisis=hit is not None)
         except BaseException:
             self.store.release_inbound(message_sid)
             raise
@@ -227,19 +227,21 @@ class Conversations:
         return None if result == 0 else self.inbound_limit.judge(result)
 
     def _limited(self, ref: str, body: str, *, crisis: bool) -> Outcome | None:
-        """Blocked numbers get nothing; a flood one notice, then silence. None: carry on."""
+        """Blocked numbers reach neither flow nor staff; a flood gets one notice, then
+        silence. None: carry on."""
         if self.blocklist.blocks(ref):
-            return self._limited_outcome(ref, body, BLOCKED)
+            return self._limited_outcome(ref, body, BLOCKED, crisis=crisis)
         if crisis:
             return None  # someone in danger is never rate limited
-        return self._limited_outcome(ref, body, self.inbound_limit.admit(ref, self.clock()))
+        admission = self.inbound_limit.admit(ref, self.clock())
+        return self._limited_outcome(ref, body, admission, crisis=crisis)
 
     def _limited_outcome(
-        self, ref: str, body: str, admission: Admission | _Gate | None
+        self, ref: str, body: str, admission: Admission | _Gate | None, *, crisis: bool
     ) -> Outcome | None:
         if admission is BLOCKED:
             log.info("sms from a blocked number", extra={"ref": ref})
-            return Outcome(texts=[], suppressed=True)
+            return Outcome(texts=self._blocked_notice(ref, body, crisis=crisis), suppressed=True)
         if admission is None or admission is Admission.ADMIT:
             return None
         assert isinstance(admission, Admission)
@@ -247,6 +249,23 @@ class Conversations:
         if admission is Admission.SILENCE:
             return Outcome(texts=[], suppressed=True)
         return Outcome(texts=[self.catalog.safe_reply(body)], suppressed=True)
+
+    def _blocked_notice(self, ref: str, body: str, *, crisis: bool) -> list[str]:
+        """Now and then, where to find help. A block protects staff from abuse (no flow, no
+        page, no relay), but it must not leave someone in danger with silence: the safe
+        reply names 988, 911 and the 24/7 line, and a text with crisis words gets it again
+        sooner than other texts do."""
+        kind, every = (
+            ("crisis", keys.BLOCKED_CRISIS_NOTICE_EVERY)
+            if crisis
+            else ("text", keys.BLOCKED_NOTICE_EVERY)
+        )
+        seconds = int(every.total_seconds())
+        window = int(self.clock().timestamp()) // seconds
+        told = self.store.redis.set(
+            keys.blocked_notice(ref, kind, window), b"1", nx=True, ex=seconds + 1
+        )
+        return [self.catalog.safe_reply(body)] if told else []
 
     def time_out(self, ref: str, wait_id: int) -> None:
         """A scheduled timeout fired: resume the session; texts go out through a send job."""

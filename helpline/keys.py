@@ -76,6 +76,18 @@ def blocklist() -> str:
     return f"{PREFIX}:blocklist"
 
 
+BLOCKED_NOTICE_EVERY = timedelta(days=1)
+"""A blocked number's texts get where to find help (988, 911, the 24/7 line) this often."""
+BLOCKED_CRISIS_NOTICE_EVERY = timedelta(minutes=10)
+"""...and its texts with crisis words this often: never silence for long, never a page."""
+
+
+def blocked_notice(ref: str, kind: str, window: int | str) -> str:
+    """Set once a blocked number was told where to find help in a fixed window (kind: text
+    or crisis), as the inbound limit counts: by the clock, so a test's clock moves it."""
+    return f"{PREFIX}:blocked-notice:{kind}:{ref}:{window}"
+
+
 JUNK_REPLIES_TTL = timedelta(hours=1)
 
 

@@ -1,4 +1,5 @@
-"""A flood from one number gets one notice, then silence; so does junk; crisis texts get through."""
+"""A flood from one number gets one notice, then silence; so does junk; crisis texts get
+through; a blocked number is told where help is, now and then, and reaches no one."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ from collections.abc import Iterator
 
 import pytest
 
+from helpline import keys
 from helpline.conversation import JUNK_REPLIES_MAX
 from helpline.runtime import Runtime, build_runtime
 from helpline.settings import Settings
 from helpline.web.app import create_app
 from tests.fake_twilio.server import FakeTwilio
+from tests.scenarios.test_escalation_by_text import write_roster
 from tests.support.clock import FakeClock
 from tests.support.live_server import LiveServer
 from tests.support.phone import Phone
+from tests.support.worker import run_jobs
 
 LIMIT = 4
 
@@ -60,16 +64,33 @@ def test_a_crisis_text_is_never_limited(
     assert any("988" in text for text in crisis.texts)
 
 
-def test_a_blocked_number_gets_no_reply_until_unblocked(
-    runtime: Runtime, phone: Phone, clock: FakeClock
+def test_a_blocked_number_reaches_no_flow_and_no_one_but_is_told_where_help_is(
+    runtime: Runtime, phone: Phone, clock: FakeClock, fake_twilio: FakeTwilio
 ) -> None:
+    write_roster(runtime.settings.flows_dir)  # someone on call, who must not be paged
+    runtime.roster.refresh()
     entry = runtime.blocklist.add(phone.number, "abusive texts to staff", clock())
     assert entry.shown == "…0123"
-    assert (phone.text("hi").status, phone.text("hi").texts) == (200, [])
+    first = phone.text("hi")
+    assert first.status == 200
+    assert first.texts == [runtime.catalog.safe_reply("hi")]  # 988, 911, the 24/7 line
+    assert "988" in first.texts[0]
+    assert [phone.text(t).texts for t in ("hi", "1", "MENU")] == [[], [], []]  # once a day
+    # Crisis words get the same reply, sooner again than other texts, and never a page.
+    assert phone.text("i want to kill myself").texts == [runtime.catalog.safe_reply("")]
+    assert phone.text("i want to kill myself").texts == []
+    clock.advance(keys.BLOCKED_CRISIS_NOTICE_EVERY)
+    assert phone.text("i want to kill myself").texts
+    assert phone.text("hi").texts == []  # the day is not over
+    run_jobs(runtime)
+    assert runtime.desk.store.open_ids() == []
+    assert fake_twilio.messages() == []  # no page, no worker text: only the inline replies
+    assert runtime.store.load(runtime.conversations.ref(phone.number)).session is None
+    clock.advance(keys.BLOCKED_NOTICE_EVERY)
+    assert phone.text("hi").texts == first.texts
     assert [e.note for e in runtime.blocklist.entries()] == ["abusive texts to staff"]
-    assert phone.text("i want to kill myself").texts == []  # blocked is blocked
     assert runtime.blocklist.remove(phone.number)
-    assert phone.text("hi").texts
+    assert phone.text("hi").texts != first.texts  # the flow answers again
 
 
 def test_junk_gets_a_few_replies_then_silence_until_a_real_answer(phone: Phone) -> None:

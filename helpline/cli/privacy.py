@@ -18,7 +18,9 @@ from helpline.runtime import connect_redis
 from helpline.settings import Settings, e164
 
 app = typer.Typer(no_args_is_help=True, help="Callers' data: forget one, rotate the number key.")
-blocklist_app = typer.Typer(no_args_is_help=True, help="Numbers whose texts get no reply.")
+blocklist_app = typer.Typer(
+    no_args_is_help=True, help="Numbers whose texts reach no flow and no one."
+)
 
 
 def _settings() -> Settings:
@@ -87,7 +89,8 @@ def block_command(
     number: Annotated[str, typer.Argument(help="The number to block.")],
     note: Annotated[str, typer.Option(help="Why, for other operators.")] = "",
 ) -> None:
-    """Texts from this number get no reply (a crisis line still answers a call)."""
+    """Texts from this number reach neither the flow nor staff; now and then they get where to
+    find help (988, 911, the 24/7 line). Calls are not blocked."""
     settings = _settings()
     entry = Blocklist(connect_redis(settings), settings.secret_key).add(
         e164(number, "NUMBER"), note, datetime.now(UTC)

@@ -73,7 +73,7 @@ async def _add(request: Request, login: Login, form: FormData) -> Response:
     runtime = runtime_of(request)
     entry = await run_in_threadpool(runtime.blocklist.add, number, note, runtime.clock())
     log.info("number blocked from the console", extra={"ref": entry.ref, "by": login.name})
-    flash(request, f"Blocked {entry.shown}: texts from it now get no reply.")
+    flash(request, f"Blocked {entry.shown}: its texts reach no one now.")
     return RedirectResponse(PATH, status_code=303)
 
 
@@ -91,7 +91,7 @@ async def _add_escalation(request: Request, login: Login, form: FormData) -> Res
         return await _page(request, login, error=error + " Nothing was blocked.", status=400)
     await run_in_threadpool(block_caller, runtime, esc, login.name, note)
     log.info("caller blocked from the console", extra={"esc": esc.id, "ref": esc.ref})
-    flash(request, f"Blocked the caller of #{esc.id} ({esc.masked}): their texts now get no reply.")
+    flash(request, f"Blocked the caller of #{esc.id} ({esc.masked}): their texts reach no one now.")
     return RedirectResponse(PATH, status_code=303)
 
 
