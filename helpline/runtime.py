@@ -120,6 +120,7 @@ def build_runtime(
         catalog=catalog,
         queue=urgent,
         clock=clock,
+        blocklist=blocklist,
     )
     pager = Pager(
         redis=redis,

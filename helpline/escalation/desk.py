@@ -20,6 +20,7 @@ from redis.client import Pipeline
 from rq import Queue
 
 from helpline import keys, metrics
+from helpline.blocklist import Blocklist
 from helpline.escalation import ladder
 from helpline.escalation import texts as staff_texts
 from helpline.escalation.commands import Action, parse_command
@@ -66,6 +67,12 @@ class Answer(StrEnum):
     UNKNOWN = "unknown"
 
 
+OPTED_OUT_CLOSE = "opted_out"
+BLOCKED_CLOSE = "blocked"
+SILENT_CLOSES = frozenset({OPTED_OUT_CLOSE, BLOCKED_CLOSE})
+"""Closes the caller is not told of: they cannot be texted, or must not be."""
+
+
 @dataclass(frozen=True, slots=True)
 class Handled:
     answer: Answer
@@ -83,8 +90,10 @@ class Desk:
         catalog: FlowCatalog,
         queue: Queue,
         clock: Clock,
+        blocklist: Blocklist,
     ) -> None:
         self.settings = settings
+        self.blocklist = blocklist
         self.redis = redis
         self.store = store
         self.roster = roster
@@ -168,6 +177,10 @@ class Desk:
 
     def drive(self, esc_id: int) -> str:
         """Take the escalation's next step if one is due. Safe to run any number of times."""
+        if self._caller_blocked_since(esc_id):
+            # Blocked by the CLI, or while the console's own close failed: page nobody more.
+            self.close_escalation(None, esc_id, why=BLOCKED_CLOSE)
+            return "closed: caller blocked"
         now = self.clock()
 
         def decide(esc: Escalation | None, pipe: Pipeline) -> str:
@@ -180,6 +193,15 @@ class Desk:
             return step.event
 
         return self.store.update(esc_id, decide)
+
+    def _caller_blocked_since(self, esc_id: int) -> bool:
+        """Still paging for a caller operators have since blocked."""
+        esc = self.store.get(esc_id)
+        return (
+            esc is not None
+            and esc.state in (EscalationState.PAGING, EscalationState.FINAL)
+            and self.blocklist.blocks(esc.ref)
+        )
 
     def _apply(self, pipe: Pipeline, step: ladder.Step, now: datetime) -> None:
         esc = step.escalation
@@ -451,13 +473,14 @@ class Desk:
             )
             self.store.save(pipe, closed, "closed", now, staff=name or "")
             self._released(pipe, closed)
-            if why != "opted_out":
+            if why not in SILENT_CLOSES:
                 self._tell_caller(pipe, closed, "person_left", batch="closed")
-            notice = (
-                staff_texts.caller_opted_out(closed)
-                if why == "opted_out"
-                else staff_texts.closed_notice(closed, by)
-            )
+            if why == OPTED_OUT_CLOSE:
+                notice = staff_texts.caller_opted_out(closed)
+            elif why == BLOCKED_CLOSE:
+                notice = staff_texts.caller_blocked(closed, name or "an operator")
+            else:
+                notice = staff_texts.closed_notice(closed, by)
             told = {esc.holder} if esc.holder else set(esc.paged)
             for other in sorted(n for n in told if n and n != by):
                 self._tell_staff(pipe, other, notice, batch=f"closed-{esc.id}-{other}")
@@ -550,7 +573,12 @@ class Desk:
 
     def opted_out(self, esc_id: int) -> None:
         """The caller texted STOP: close the escalation and tell staff; the caller hears nothing."""
-        self.close(None, None, esc_id, why="opted_out")
+        self.close(None, None, esc_id, why=OPTED_OUT_CLOSE)
+
+    def caller_blocked(self, esc_id: int, by: str) -> Handled:
+        """An operator blocked the caller: close it and tell the staff paged or holding it.
+        The caller hears nothing: "a person left" would promise the automatic texts."""
+        return self.close_escalation(by, esc_id, why=BLOCKED_CLOSE)
 
 
 def _page_record(staff: str, channel: str, state: str, now: datetime) -> PageRecord:

@@ -98,6 +98,12 @@ def caller_opted_out(esc: Escalation) -> str:
     return f"#{esc.code}: the caller texted STOP. We can't text them anymore; it is closed."
 
 
+def caller_blocked(esc: Escalation, by: str) -> str:
+    return (
+        f"#{esc.code} is closed: {by} blocked the caller's number. Their texts no longer reach us."
+    )
+
+
 def relayed(esc: Escalation, body: str) -> str:
     return f"#{esc.code} {esc.masked}: {body}"
 

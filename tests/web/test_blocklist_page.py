@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from helpline.escalation.model import EscalationState
 from helpline.runtime import Runtime
 from helpline.settings import Settings
 from tests.fake_twilio.server import FakeTwilio
-from tests.scenarios.test_escalation_by_text import CALLER, audit_events, write_roster
+from tests.scenarios.test_escalation_by_text import (
+    CALLER,
+    DANA,
+    SAM,
+    audit_events,
+    bodies,
+    write_roster,
+)
 from tests.support.clock import FakeClock
 from tests.support.console import OPERATOR_PASSWORD, PASSWORD, Console, add_accounts
 from tests.support.phone import Phone
@@ -152,7 +161,7 @@ def test_a_missing_or_wrong_form_token_changes_nothing(
 
 
 def test_an_operator_blocks_an_escalations_caller_without_seeing_the_number(
-    operator: Console, phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio
+    operator: Console, phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     esc_id = open_escalation(phone, runtime)
     page = operator.get(f"/console/escalations/{esc_id}")
@@ -172,14 +181,19 @@ def test_an_operator_blocks_an_escalations_caller_without_seeing_the_number(
     (entry,) = runtime.blocklist.entries()
     assert (entry.ref, entry.shown, entry.note) == (esc.ref, "…0123", "threats")
     audit = runtime.desk.store.audit()
-    assert audit_events(runtime)[-1] == "caller_blocked"
-    assert (audit[-1]["esc"], audit[-1]["staff"]) == (str(esc_id), "Olive")
+    assert audit_events(runtime)[-2:] == ["caller_blocked", "closed"]
+    assert (audit[-2]["esc"], audit[-2]["staff"]) == (str(esc_id), "Olive")
     assert "…0123" in operator.get("/console/blocklist").text
-
+    # Closed at once: Sam, who was paged, hears why; nobody else is paged, ever.
+    assert esc.state is EscalationState.CLOSED
     before = len(fake_twilio.messages(to=CALLER))
+    run_jobs(runtime)
+    assert any("Olive blocked the caller's number" in b for b in bodies(fake_twilio, SAM))
+    run_jobs(runtime, at=clock.advance(timedelta(minutes=10)))
+    assert bodies(fake_twilio, DANA) == []
     assert phone.text("hello?").texts == [runtime.catalog.safe_reply("hello?")]
     run_jobs(runtime)
-    assert len(fake_twilio.messages(to=CALLER)) == before
+    assert len(fake_twilio.messages(to=CALLER)) == before  # not "a person left" either
 
 
 def test_staff_cannot_block_an_escalations_caller(
@@ -206,7 +220,7 @@ def test_blocking_from_an_escalation_needs_the_form_token(
 
 
 def test_an_operator_blocks_the_caller_of_an_escalation_someone_holds_by_its_number(
-    operator: Console, staff: Console, phone: Phone, runtime: Runtime
+    operator: Console, staff: Console, phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio
 ) -> None:
     esc_id = open_escalation(phone, runtime)
     assert staff.post(f"/console/escalations/{esc_id}/take").status_code == 303
@@ -223,9 +237,11 @@ def test_an_operator_blocks_the_caller_of_an_escalation_someone_holds_by_its_num
     assert esc is not None
     (entry,) = runtime.blocklist.entries()
     assert (entry.ref, entry.shown, entry.note) == (esc.ref, "…0123", "threats to Sam")
-    assert audit_events(runtime)[-1] == "caller_blocked"
-    assert runtime.desk.store.audit()[-1]["staff"] == "Olive"
+    assert audit_events(runtime)[-2:] == ["caller_blocked", "closed"]
+    assert runtime.desk.store.audit()[-2]["staff"] == "Olive"
     assert phone.text("you again").texts == [runtime.catalog.safe_reply("you again")]
+    run_jobs(runtime)
+    assert any("Olive blocked the caller's number" in b for b in bodies(fake_twilio, SAM))
 
 
 @pytest.mark.parametrize("typed", ["", "abc", "999", "1" * 12])
@@ -247,3 +263,28 @@ def test_staff_cannot_block_by_escalation_number(
     response = staff.post("/console/blocklist/escalation", {"escalation": str(esc_id)})
     assert response.status_code == 403
     assert runtime.blocklist.entries() == []
+
+
+def test_a_number_blocked_on_the_page_closes_its_open_escalation(
+    operator: Console, phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio
+) -> None:
+    esc_id = open_escalation(phone, runtime)
+    assert operator.post("/console/blocklist/add", {"number": CALLER}).status_code == 303
+    esc = runtime.desk.store.get(esc_id)
+    assert esc is not None
+    assert esc.state is EscalationState.CLOSED
+    run_jobs(runtime)
+    assert any("Olive blocked the caller's number" in b for b in bodies(fake_twilio, SAM))
+
+
+def test_a_number_blocked_elsewhere_closes_its_escalation_at_the_next_step_instead_of_paging(
+    phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    esc_id = open_escalation(phone, runtime)  # Sam is paged
+    runtime.blocklist.add(CALLER, "from the CLI", clock())  # as `helpline blocklist add` does
+    run_jobs(runtime, at=clock.advance(timedelta(minutes=4)))  # past Sam's ack_timeout
+    esc = runtime.desk.store.get(esc_id)
+    assert esc is not None
+    assert esc.state is EscalationState.CLOSED
+    assert bodies(fake_twilio, DANA) == []
+    assert any("an operator blocked the caller's number" in b for b in bodies(fake_twilio, SAM))

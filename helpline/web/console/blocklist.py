@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from helpline.blocklist import BlockedNumber
 from helpline.console.logins import Login
 from helpline.errors import ConfigError
 from helpline.escalation.model import Escalation
@@ -71,7 +72,7 @@ async def _add(request: Request, login: Login, form: FormData) -> Response:
         )
         return await _page(request, login, error=error, note=note, status=400)
     runtime = runtime_of(request)
-    entry = await run_in_threadpool(runtime.blocklist.add, number, note, runtime.clock())
+    entry = await run_in_threadpool(block_number, runtime, number, note, login.name)
     log.info("number blocked from the console", extra={"ref": entry.ref, "by": login.name})
     flash(request, f"Blocked {entry.shown}: its texts reach no one now.")
     return RedirectResponse(PATH, status_code=303)
@@ -91,18 +92,32 @@ async def _add_escalation(request: Request, login: Login, form: FormData) -> Res
         return await _page(request, login, error=error + " Nothing was blocked.", status=400)
     await run_in_threadpool(block_caller, runtime, esc, login.name, note)
     log.info("caller blocked from the console", extra={"esc": esc.id, "ref": esc.ref})
-    flash(request, f"Blocked the caller of #{esc.id} ({esc.masked}): their texts reach no one now.")
+    flash(request, f"Blocked the caller of #{esc.id} ({esc.masked}): their texts reach no one "
+                   "now, and the escalation is closed.")  # fmt: skip
     return RedirectResponse(PATH, status_code=303)
 
 
+def block_number(runtime: Runtime, number: str, note: str, name: str) -> BlockedNumber:
+    """Block a number; an escalation open for it is closed, as blocking its caller does."""
+    entry = runtime.blocklist.add(number, note, runtime.clock())
+    esc_id = runtime.desk.store.open_for(entry.ref)
+    esc = runtime.desk.store.get(esc_id) if esc_id is not None else None
+    if esc is not None:
+        block_caller(runtime, esc, name, note)
+    return entry
+
+
 def block_caller(runtime: Runtime, esc: Escalation, name: str, note: str) -> None:
-    """Block an escalation's caller by its ref. The block and its audit entry commit
-    together (MULTI), or neither does."""
+    """Block an escalation's caller by its ref, and close the escalation: nobody is paged
+    for a caller whose texts no longer reach staff. The block and its audit entry commit
+    together (MULTI), or neither does; the close follows (and, should it fail, the next
+    step of the ladder closes it instead of paging)."""
     now = runtime.clock()
     with runtime.redis.pipeline() as pipe:
         runtime.blocklist.add_ref(esc.ref, esc.masked, note, now, client=pipe)
         runtime.desk.store.record(pipe, esc, "caller_blocked", now, staff=name)
         pipe.execute()
+    runtime.desk.caller_blocked(esc.id, name)
 
 
 async def _remove(request: Request, login: Login, form: FormData) -> Response:

@@ -248,8 +248,11 @@ async def _block(request: Request, login: Login, form: FormData) -> Response:
     name = _name(request, login)
     await run_in_threadpool(block_caller, runtime_of(request), esc, name, note)
     log.info("caller blocked from the console", extra={"esc": esc.id, "ref": esc.ref})
-    return _back(esc.id, f"Blocked the caller {esc.masked}: their texts reach no one now. "
-                 "Unblock them on the Blocklist page.", request)  # fmt: skip
+    text = (
+        f"Blocked the caller {esc.masked}: their texts reach no one now, and #{esc.code} is "
+        "closed. Unblock them on the Blocklist page."
+    )
+    return _back(esc.id, text, request)
 
 
 take = staff_form(_take)
