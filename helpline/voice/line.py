@@ -90,6 +90,11 @@ class Line:
         redis = self.calls.redis
         can_text = not redis.exists(keys.cannot_text(ref))
         remembered = as_text(redis.get(keys.language(ref)))
+        if self.desk.blocklist.blocks(ref):
+            log.info(
+                "call from a blocked number: put through to the 24/7 line", extra={"call": cref}
+            )
+            return self._crisis_line_only(remembered or "en")
 
         def decide(state: CallState | None, pipe: Pipeline) -> str:
             if state is not None:  # Twilio asked twice for the same call: carry on from here
@@ -302,6 +307,17 @@ class Line:
             timeout=CRISIS_DIAL_SECONDS,
         )
         dial.number(self.settings.crisis_line)
+
+    def _crisis_line_only(self, language: str) -> str:
+        """A blocked number's call: never to staff (a block protects them), and never
+        refused either: the 24/7 line takes anyone. No call state: nothing comes back here."""
+        twiml = VoiceResponse()
+        speech.say(twiml, speech.line("crisis_line", language), language)
+        # No action: when the dialled leg ends, Twilio goes on with the verbs after </Dial>.
+        twiml.dial(timeout=CRISIS_DIAL_SECONDS).number(self.settings.crisis_line)
+        speech.say(twiml, speech.line("if_not_through_no_callback", language), language)
+        twiml.hangup()
+        return str(twiml)
 
     def _settle(self, cref: str) -> None:
         """After a transaction: a call sent to the 24/7 line is a missed call for staff."""

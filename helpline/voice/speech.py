@@ -30,6 +30,11 @@ LINES: dict[str, dict[str, str]] = {
         "es": "Si no pudo comunicarse, llame o envíe un texto al 9 8 8. En peligro, llame al "
         "9 1 1. También trataremos de devolverle la llamada.",
     },
+    "if_not_through_no_callback": {
+        "en": "If you could not get through, call or text 9 8 8. In danger, call 9 1 1.",
+        "es": "Si no pudo comunicarse, llame o envíe un texto al 9 8 8. En peligro, llame al "
+        "9 1 1.",
+    },
     "goodbye": {
         "en": "Thank you for calling. Take care. Goodbye.",
         "es": "Gracias por llamar. Cuídese. Adiós.",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from helpline.runtime import Runtime
 from tests.scenarios.test_escalation_by_text import write_roster
 from tests.support.call import Call, new_call_sid
 from tests.support.phone import Phone
@@ -63,3 +64,21 @@ def test_a_screen_for_a_call_no_longer_on_hold_hangs_up_the_staff_leg(phone: Pho
     root = check_twiml(phone.post("/twilio/voice/screen?n=1", pairs).text)
     assert root.find("Gather") is None
     assert root.find("Hangup") is not None
+
+
+def test_a_blocked_number_s_call_goes_to_the_24_7_line_never_to_staff(
+    phone: Phone, runtime: Runtime
+) -> None:
+    runtime.blocklist.add(phone.number, "calls staff to abuse them", runtime.clock())
+    call = Call(phone).dial_in()
+    dialled = call.dialled
+    assert dialled is not None
+    assert dialled.number == runtime.settings.crisis_line
+    assert dialled.screen is None  # no staff leg to screen
+    assert call.gather is None  # no menu: the flow does not run
+    assert "24-hour line" in call.last_said
+    assert "9 8 8" in call.last_said
+    assert "call you back" not in call.last_said  # nobody will
+    assert call.hung_up  # after </Dial>, the 988 and 911 words, then goodbye
+    assert runtime.line.calls.get(runtime.line.calls.ref(call.sid)) is None
+    assert runtime.desk.store.open_ids() == []
