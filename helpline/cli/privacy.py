@@ -90,7 +90,7 @@ def block_command(
     note: Annotated[str, typer.Option(help="Why, for other operators.")] = "",
 ) -> None:
     """Texts from this number reach neither the flow nor staff; now and then they get where to
-    find help (988, 911, the 24/7 line). Their calls go straight to the 24/7 line, never to staff."""
+    find help (988, 911, the 24/7 line). Its calls go straight to the 24/7 line, never staff."""
     settings = _settings()
     entry = Blocklist(connect_redis(settings), settings.secret_key).add(
         e164(number, "NUMBER"), note, datetime.now(UTC)
