@@ -23,7 +23,7 @@ from tests.scenarios.test_escalation_by_text import (
     write_roster,
 )
 from tests.support.clock import FakeClock
-from tests.support.console import OPERATOR_PASSWORD, PASSWORD, Console, add_accounts
+from tests.support.console import PASSWORD, Console, add_accounts
 from tests.support.phone import Phone
 from tests.support.worker import run_jobs
 
@@ -34,14 +34,6 @@ _REF_FIELD = re.compile(r'name="ref" value="([0-9a-f]+)"')
 def roster_and_accounts(flows_dir: Path, settings: Settings) -> None:
     write_roster(flows_dir)
     add_accounts(settings)
-
-
-@pytest.fixture
-def operator(app_url: str) -> Iterator[Console]:
-    c = Console(app_url)
-    assert c.login("Olive", OPERATOR_PASSWORD).status_code == 303
-    yield c
-    c.close()
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from helpline.runtime import Runtime
 from helpline.settings import Settings
-from tests.support.console import OPERATOR_PASSWORD, Console, add_accounts
+from tests.support.console import Console, add_accounts
 from tests.support.worker import run_jobs
 
 FEED = Path(__file__).parents[1] / "data" / "meeting-feeds" / "bmlt"
@@ -24,14 +23,6 @@ def sources(flows_dir: Path, settings: Settings) -> None:
         f"spec_version: 1\nsources:\n  nyna:\n    program: na\n    format: bmlt\n"
         f"    url: {FEED_FILE}\n"
     )
-
-
-@pytest.fixture
-def operator(app_url: str) -> Iterator[Console]:
-    c = Console(app_url)
-    assert c.login("Olive", OPERATOR_PASSWORD).status_code == 303
-    yield c
-    c.close()
 
 
 def test_an_operator_starts_an_import_and_sees_what_it_did(

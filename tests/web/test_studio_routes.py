@@ -4,7 +4,6 @@ its impact on live conversations, the simulator, and refusals that change nothin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,14 +24,6 @@ PHONE_A, PHONE_B = "+12065550123", "+12065550177"
 @pytest.fixture(autouse=True)
 def accounts(settings: Settings) -> None:
     add_accounts(settings)
-
-
-@pytest.fixture
-def operator(app_url: str) -> Iterator[Console]:
-    c = Console(app_url)
-    assert c.login("Olive", OPERATOR_PASSWORD).status_code == 303
-    yield c
-    c.close()
 
 
 @pytest.fixture
