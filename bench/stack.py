@@ -46,6 +46,7 @@ SECRET_KEY = "bench-secret-key-0123456789abcdef"
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 15.0
 LOOPBACK_NO_PROXY = "127.0.0.1,localhost"
+"""A proxy set in the environment must never see the helpline's or the fake's traffic."""
 ON_CALL = "+15550100002"
 ROSTER = f"""\
 timezone: America/Los_Angeles
@@ -58,7 +59,6 @@ staff:
     languages: [en, es]
 """
 """Someone on call, as in production: the crisis bench pages them, a soak never should."""
-"""A proxy set in the environment must never see the helpline's or the fake's traffic."""
 RETRY_HORIZON_SECONDS = 300.0
 """Scheduled jobs due sooner than this (send retries) count as work still to do; the
 question reminders, hours away, do not."""

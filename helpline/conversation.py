@@ -73,6 +73,16 @@ return count
 (ARGV[2]) blocked (KEYS[2]); then, unless ARGV[3] is '0' (a crisis text), count the text in
 the inbound limit's window (KEYS[3], expiring in ARGV[4] seconds). -1 duplicate, -2 blocked,
 0 not counted, else the count."""
+NOTICE_DUE = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local last = tonumber(redis.call('GET', KEYS[1]) or '')
+local now, every = tonumber(ARGV[1]), tonumber(ARGV[2])
+if last and now < last + every then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', every)
+return 1
+"""
+"""Is a notice due (1) to a blocked number: not opted out (KEYS[2]) and not told (KEYS[1]
+holds when) within ARGV[2] seconds of now (ARGV[1])? If so, note now."""
 _DUPLICATE_RESULT = -1
 _BLOCKED_RESULT = -2
 
@@ -124,6 +134,7 @@ class Conversations:
         self.urgent_queue = urgent_queue
         self.clock = clock
         self._admit_script = store.redis.register_script(CLAIM_AND_ADMIT)
+        self._notice_script = store.redis.register_script(NOTICE_DUE)
 
     def ref(self, number: str) -> str:
         return contact_ref(number, self.settings.secret_key)
@@ -254,18 +265,22 @@ class Conversations:
         """Now and then, where to find help. A block protects staff from abuse (no flow, no
         page, no relay), but it must not leave someone in danger with silence: the safe
         reply names 988, 911 and the 24/7 line, and a text with crisis words gets it again
-        sooner than other texts do."""
+        sooner than other texts do. An opted-out number gets nothing, as everywhere."""
+        found = match_keyword(body)
+        if found is not None and found.keyword is Keyword.STOP:
+            self.store.record_opt_out(ref, self.clock())
+            return []
         kind, every = (
             ("crisis", keys.BLOCKED_CRISIS_NOTICE_EVERY)
             if crisis
             else ("text", keys.BLOCKED_NOTICE_EVERY)
         )
         seconds = int(every.total_seconds())
-        window = int(self.clock().timestamp()) // seconds
-        told = self.store.redis.set(
-            keys.blocked_notice(ref, kind, window), b"1", nx=True, ex=seconds + 1
+        told = self._notice_script(
+            keys=[keys.blocked_notice(ref, kind), keys.opted_out(ref)],
+            args=[int(self.clock().timestamp()), seconds],
         )
-        return [self.catalog.safe_reply(body)] if told else []
+        return [self.catalog.safe_reply(body)] if int(told) else []
 
     def time_out(self, ref: str, wait_id: int) -> None:
         """A scheduled timeout fired: resume the session; texts go out through a send job."""

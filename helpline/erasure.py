@@ -66,7 +66,7 @@ def forget(redis: Redis, secret_key: Secret, number: str, now: datetime) -> Eras
     erasure.count("inbound counters", _delete_matching(redis, keys.inbound_count(ref, "*")))
     erasure.count("send progress", _delete_matching(redis, keys.outbox_progress(f"*{ref}*")))
     erasure.count("blocklist entry", int(redis.hdel(keys.blocklist(), ref)))
-    erasure.count("blocked notices", _delete_matching(redis, keys.blocked_notice(ref, "*", "*")))
+    erasure.count("blocked notices", _delete_matching(redis, keys.blocked_notice(ref, "*")))
     erasure.count("question timers", timeouts.forget(redis, ref))
     _forget_escalations(redis, ref, erasure)
     _forget_records(redis, ref, erasure)

@@ -82,10 +82,10 @@ BLOCKED_CRISIS_NOTICE_EVERY = timedelta(minutes=10)
 """...and its texts with crisis words this often: never silence for long, never a page."""
 
 
-def blocked_notice(ref: str, kind: str, window: int | str) -> str:
-    """Set once a blocked number was told where to find help in a fixed window (kind: text
-    or crisis), as the inbound limit counts: by the clock, so a test's clock moves it."""
-    return f"{PREFIX}:blocked-notice:{kind}:{ref}:{window}"
+def blocked_notice(ref: str, kind: str) -> str:
+    """When a blocked number was last told where to find help (epoch seconds; kind: text or
+    crisis). Kept as a time, not a TTL, so the interval follows the helpline's clock."""
+    return f"{PREFIX}:blocked-notice:{kind}:{ref}"
 
 
 JUNK_REPLIES_TTL = timedelta(hours=1)

@@ -11,10 +11,10 @@ an RQ job carries the job's `job_id`.
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import os
+import random
 import re
 import secrets
 import sys
@@ -45,22 +45,22 @@ def valid_request_id(value: str | None) -> str | None:
 
 
 class _RequestIds:
-    """32 hex digits: a random prefix per process and a counter, unique without a system
-    call per request (uuid4's urandom showed up in the web tier's profile)."""
+    """32 hex digits from a generator seeded once per process from the OS: unique without
+    a system call per request (uuid4's urandom showed up in the web tier's profile), and,
+    unlike a counter, they say nothing of how many calls the line is taking."""
 
     def __init__(self) -> None:
         self.reset()
 
     def reset(self) -> None:
-        self.prefix = secrets.token_hex(8)
-        self.count = itertools.count()
+        self.random = random.Random(secrets.randbits(128))
 
     def next(self) -> str:
-        return f"{self.prefix}{next(self.count) & 0xFFFF_FFFF_FFFF_FFFF:016x}"
+        return f"{self.random.getrandbits(128):032x}"
 
 
 _request_ids = _RequestIds()
-os.register_at_fork(after_in_child=_request_ids.reset)  # a forked child gets its own prefix
+os.register_at_fork(after_in_child=_request_ids.reset)  # a forked child gets its own seed
 
 
 def new_request_id() -> str:

@@ -11,10 +11,11 @@ from rich.console import Console
 from rich.table import Table
 
 from helpline import keys
+from helpline.blocking import BLOCKED_BY_CLI, block_number
 from helpline.blocklist import Blocklist
 from helpline.erasure import PRIVACY_AUDIT_MAX, SCAN_COUNT, forget
 from helpline.privacy import NumberVault
-from helpline.runtime import connect_redis
+from helpline.runtime import build_runtime, connect_redis
 from helpline.settings import Settings, e164
 
 app = typer.Typer(no_args_is_help=True, help="Callers' data: forget one, rotate the number key.")
@@ -91,10 +92,8 @@ def block_command(
 ) -> None:
     """Texts from this number reach neither the flow nor staff; now and then they get where to
     find help (988, 911, the 24/7 line). Its calls go straight to the 24/7 line, never staff."""
-    settings = _settings()
-    entry = Blocklist(connect_redis(settings), settings.secret_key).add(
-        e164(number, "NUMBER"), note, datetime.now(UTC)
-    )
+    runtime = build_runtime(_settings())  # to close the caller's open escalation, if any
+    entry = block_number(runtime, e164(number, "NUMBER"), note, BLOCKED_BY_CLI)
     typer.echo(f"blocked {entry.shown}")
 
 

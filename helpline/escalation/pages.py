@@ -19,7 +19,7 @@ from redis import Redis
 from helpline import keys
 from helpline.errors import DeliveryDeferred, DeliveryRefused
 from helpline.escalation import texts as staff_texts
-from helpline.escalation.desk import Desk
+from helpline.escalation.desk import BLOCKED_CLOSE, Desk
 from helpline.escalation.ladder import VOICE
 from helpline.escalation.model import EscalationState
 from helpline.escalation.store import EscalationStore, PageRecord
@@ -78,6 +78,10 @@ class Pager:
             return PageResult("done")
         if esc.state not in (EscalationState.PAGING, EscalationState.FINAL):
             self._mark(esc_id, page_key, record, "skipped")
+            return PageResult("skipped")
+        if self.desk.blocklist.blocks(esc.ref):  # blocked since this page was queued
+            self._mark(esc_id, page_key, record, "skipped")
+            self.desk.close_escalation(None, esc_id, why=BLOCKED_CLOSE)
             return PageResult("skipped")
         staff = self.desk.roster.refresh()
         person = staff.by_name(staff_name) if staff is not None else None

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import redis
 from typer.testing import CliRunner, Result
 
 from helpline import keys
 from helpline.cli import app
+from helpline.escalation.model import EscalationState
 from helpline.privacy import NumberVault
 from helpline.runtime import Runtime
 from helpline.settings import Secret
 from tests.fake_twilio.server import FakeTwilio
-from tests.scenarios.test_escalation_by_text import write_roster
+from tests.scenarios.test_escalation_by_text import SAM, write_roster
 from tests.support.fixtures import SECRET_KEY
 from tests.support.phone import HELPLINE_NUMBER, PUBLIC_URL, Phone
 from tests.support.worker import run_jobs
@@ -119,3 +121,28 @@ def test_blocklist_add_list_remove(
     removed = run(redis_url, fake_twilio, flows_dir, "blocklist", "remove", phone.number)
     assert removed.output.strip() == "unblocked"
     assert phone.text("hi").texts not in ([], [runtime.catalog.safe_reply("hi")])
+
+
+@pytest.fixture
+def on_call(flows_dir: Path) -> Path:
+    """Sam then Dana on call: asked for before `runtime`, so it loads this roster."""
+    return write_roster(flows_dir)
+
+
+def test_blocklist_add_closes_the_caller_s_open_escalation_at_once(
+    on_call: Path, fake_twilio: FakeTwilio, redis_url: str, runtime: Runtime, phone: Phone
+) -> None:
+    flows_dir = on_call.parent
+    phone.text("i want to kill myself")
+    run_jobs(runtime)
+    (esc_id,) = runtime.desk.store.open_ids()
+    assert len(fake_twilio.messages(to=SAM)) == 1  # the page
+    added = run(redis_url, fake_twilio, flows_dir, "blocklist", "add", phone.number)
+    assert added.exit_code == 0, added.output
+    esc = runtime.desk.store.get(esc_id)
+    assert esc is not None
+    assert esc.state is EscalationState.CLOSED
+    assert [e["event"] for e in runtime.desk.store.audit()][-2:] == ["caller_blocked", "closed"]
+    run_jobs(runtime)
+    notices = [m.body or "" for m in fake_twilio.messages(to=SAM)]
+    assert any("an operator blocked the caller's number" in b for b in notices)

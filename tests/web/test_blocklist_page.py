@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from helpline import keys
 from helpline.escalation.model import EscalationState
 from helpline.runtime import Runtime
 from helpline.settings import Settings
@@ -133,9 +134,12 @@ def test_staff_are_refused_the_blocklist(
     assert "/console/blocklist" not in staff.get("/console/").text
     page = staff.get("/console/blocklist")
     assert page.status_code == 403
+    assert "This page is for operators" in page.text
     assert "…0123" not in page.text
-    assert staff.post("/console/blocklist/add", {"number": "+12065550199"}).status_code == 403
-    assert staff.post("/console/blocklist/remove", {"ref": entry.ref}).status_code == 403
+    for path, form in [("add", {"number": "+12065550199"}), ("remove", {"ref": entry.ref})]:
+        refused = staff.post(f"/console/blocklist/{path}", form)
+        assert refused.status_code == 403
+        assert "Only operators can do that" in refused.text  # not a form-token refusal
     assert runtime.blocklist.entries() == [entry]
 
 
@@ -197,6 +201,7 @@ def test_staff_cannot_block_an_escalations_caller(
     assert f"/console/escalations/{esc_id}/block" not in page.text
     response = staff.post(f"/console/escalations/{esc_id}/block", {"note": "x"})
     assert response.status_code == 403
+    assert "Only operators can do that" in response.text
     assert runtime.blocklist.entries() == []
     assert "caller_blocked" not in audit_events(runtime)
 
@@ -254,6 +259,7 @@ def test_staff_cannot_block_by_escalation_number(
     esc_id = open_escalation(phone, runtime)
     response = staff.post("/console/blocklist/escalation", {"escalation": str(esc_id)})
     assert response.status_code == 403
+    assert "Only operators can do that" in response.text
     assert runtime.blocklist.entries() == []
 
 
@@ -269,14 +275,59 @@ def test_a_number_blocked_on_the_page_closes_its_open_escalation(
     assert any("Olive blocked the caller's number" in b for b in bodies(fake_twilio, SAM))
 
 
-def test_a_number_blocked_elsewhere_closes_its_escalation_at_the_next_step_instead_of_paging(
+def test_an_escalation_whose_caller_is_blocked_behind_its_back_closes_at_the_next_step(
     phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
 ) -> None:
     esc_id = open_escalation(phone, runtime)  # Sam is paged
-    runtime.blocklist.add(CALLER, "from the CLI", clock())  # as `helpline blocklist add` does
+    # A bare blocklist write, with no close after it (the close failed, or a script did it).
+    runtime.blocklist.add(CALLER, "by hand", clock())
     run_jobs(runtime, at=clock.advance(timedelta(minutes=4)))  # past Sam's ack_timeout
     esc = runtime.desk.store.get(esc_id)
     assert esc is not None
     assert esc.state is EscalationState.CLOSED
     assert bodies(fake_twilio, DANA) == []
     assert any("an operator blocked the caller's number" in b for b in bodies(fake_twilio, SAM))
+
+
+def test_a_page_queued_before_the_block_is_not_sent(
+    phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    phone.text("i want to kill my self")  # the page to Sam is queued, not yet sent
+    (esc_id,) = runtime.desk.store.open_ids()
+    runtime.blocklist.add(CALLER, "by hand", clock())
+    run_jobs(runtime)
+    esc = runtime.desk.store.get(esc_id)
+    assert esc is not None
+    assert esc.state is EscalationState.CLOSED
+    assert not any("#1" in b and "…0123" in b for b in bodies(fake_twilio, SAM))  # no page
+    assert bodies(fake_twilio, DANA) == []
+
+
+def timers(runtime: Runtime, ref: str) -> list[bytes]:
+    """The caller's question timers (members "{ref}:{wait}" of one sorted set)."""
+    return [m for m, _ in runtime.redis.zscan_iter(keys.timeouts(), match=f"{ref}:*")]
+
+
+def test_blocking_drops_the_conversation_and_its_reminders(
+    operator: Console, phone: Phone, runtime: Runtime
+) -> None:
+    phone.text("hi")
+    phone.text("1")  # mid-triage: a question is waiting, with its reminder timer
+    ref = runtime.conversations.ref(CALLER)
+    assert runtime.store.load(ref).session is not None
+    assert timers(runtime, ref)
+    assert operator.post("/console/blocklist/add", {"number": CALLER}).status_code == 303
+    assert runtime.store.load(ref).session is None
+    assert timers(runtime, ref) == []
+
+
+def test_a_blocked_number_that_texts_stop_is_opted_out_and_told_nothing_more(
+    phone: Phone, runtime: Runtime, clock: FakeClock
+) -> None:
+    runtime.blocklist.add(CALLER, "abuse", clock())
+    assert phone.text("STOP").texts == []  # not even the safe reply
+    ref = runtime.conversations.ref(CALLER)
+    assert runtime.store.load(ref).opted_out
+    clock.advance(timedelta(days=2))
+    assert phone.text("hi").texts == []
+    assert phone.text("i want to kill myself").texts == []

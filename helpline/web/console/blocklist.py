@@ -16,14 +16,12 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from helpline.blocklist import BlockedNumber
+from helpline.blocking import block_caller, block_number
 from helpline.console.logins import Login
 from helpline.errors import ConfigError
-from helpline.escalation.model import Escalation
 from helpline.privacy import REF_HEX_CHARS
-from helpline.runtime import Runtime
 from helpline.settings import e164
-from helpline.web.console.gate import operator_form, operator_page, runtime_of
+from helpline.web.console.gate import desk_name, operator_form, operator_page, runtime_of
 from helpline.web.console.pages import flash, render
 
 log = logging.getLogger(__name__)
@@ -72,7 +70,7 @@ async def _add(request: Request, login: Login, form: FormData) -> Response:
         )
         return await _page(request, login, error=error, note=note, status=400)
     runtime = runtime_of(request)
-    entry = await run_in_threadpool(block_number, runtime, number, note, login.name)
+    entry = await run_in_threadpool(block_number, runtime, number, note, desk_name(request, login))
     log.info("number blocked from the console", extra={"ref": entry.ref, "by": login.name})
     flash(request, f"Blocked {entry.shown}: its texts reach no one now.")
     return RedirectResponse(PATH, status_code=303)
@@ -88,36 +86,14 @@ async def _add_escalation(request: Request, login: Login, form: FormData) -> Res
     esc_id = int(typed) if typed.isdigit() and len(typed) <= MAX_ESCALATION_DIGITS else None
     esc = await run_in_threadpool(runtime.desk.store.get, esc_id) if esc_id else None
     if esc is None:
-        error = f"There is no escalation #{typed[:MAX_ESCALATION_DIGITS]} (or it has expired)."
+        # What was typed is not shown again: it may be a phone number typed in the wrong box.
+        error = "There is no escalation with that number (or it has expired)."
         return await _page(request, login, error=error + " Nothing was blocked.", status=400)
-    await run_in_threadpool(block_caller, runtime, esc, login.name, note)
+    await run_in_threadpool(block_caller, runtime, esc, note, desk_name(request, login))
     log.info("caller blocked from the console", extra={"esc": esc.id, "ref": esc.ref})
     flash(request, f"Blocked the caller of #{esc.id} ({esc.masked}): their texts reach no one "
                    "now, and the escalation is closed.")  # fmt: skip
     return RedirectResponse(PATH, status_code=303)
-
-
-def block_number(runtime: Runtime, number: str, note: str, name: str) -> BlockedNumber:
-    """Block a number; an escalation open for it is closed, as blocking its caller does."""
-    entry = runtime.blocklist.add(number, note, runtime.clock())
-    esc_id = runtime.desk.store.open_for(entry.ref)
-    esc = runtime.desk.store.get(esc_id) if esc_id is not None else None
-    if esc is not None:
-        block_caller(runtime, esc, name, note)
-    return entry
-
-
-def block_caller(runtime: Runtime, esc: Escalation, name: str, note: str) -> None:
-    """Block an escalation's caller by its ref, and close the escalation: nobody is paged
-    for a caller whose texts no longer reach staff. The block and its audit entry commit
-    together (MULTI), or neither does; the close follows (and, should it fail, the next
-    step of the ladder closes it instead of paging)."""
-    now = runtime.clock()
-    with runtime.redis.pipeline() as pipe:
-        runtime.blocklist.add_ref(esc.ref, esc.masked, note, now, client=pipe)
-        runtime.desk.store.record(pipe, esc, "caller_blocked", now, staff=name)
-        pipe.execute()
-    runtime.desk.caller_blocked(esc.id, name)
 
 
 async def _remove(request: Request, login: Login, form: FormData) -> Response:

@@ -15,15 +15,17 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from helpline.blocking import block_caller
 from helpline.console import board
 from helpline.console.logins import Login
 from helpline.escalation.desk import Answer, Handled
 from helpline.escalation.model import Escalation
-from helpline.oncall.roster import Staff
-from helpline.web.console.blocklist import MAX_BLOCK_NOTE_CHARS, block_caller
+from helpline.web.console.blocklist import MAX_BLOCK_NOTE_CHARS
 from helpline.web.console.gate import (
+    desk_name,
     forbidden,
     operator_form,
+    roster_staff,
     runtime_of,
     staff_form,
     staff_page,
@@ -75,7 +77,7 @@ async def _load(request: Request, login: Login) -> Escalation | Response:
             login=login,
             status=404,
         )
-    if not board.may_open(esc, _name(request, login)):
+    if not board.may_open(esc, desk_name(request, login)):
         return forbidden(
             request, login, f"#{esc.code} is with {esc.holder}. Only {esc.holder} can open it now."
         )
@@ -89,7 +91,7 @@ async def detail(request: Request, login: Login) -> Response:
         return loaded
     runtime = runtime_of(request)
     esc = loaded
-    readable = board.may_read_transcript(esc, _name(request, login))
+    readable = board.may_read_transcript(esc, desk_name(request, login))
     entries = await run_in_threadpool(board.transcript, runtime.desk.store, esc) if readable else []
     template = "_transcript.html" if request.query_params.get("part") == "transcript" else (
         "escalation.html"
@@ -110,24 +112,13 @@ async def detail(request: Request, login: Login) -> Response:
             "row": board.Row(esc, (esc.closed_at or now) - esc.opened_at, board.where_it_is(esc)),
             "entries": entries,
             "readable": readable,
-            "on_roster": _staff(request, login) is not None,
+            "on_roster": roster_staff(request, login) is not None,
             "refresh": LIVE_REFRESH_SECONDS,
             "max_reply": MAX_REPLY_CHARS,
             "max_note": MAX_NOTE_CHARS,
         },
         login=login,
     )
-
-
-def _staff(request: Request, login: Login) -> Staff | None:
-    roster = runtime_of(request).roster.refresh()
-    return roster.by_name(login.name) if roster is not None else None
-
-
-def _name(request: Request, login: Login) -> str:
-    """The roster's spelling of the login's name (escalations hold it), else the account's."""
-    staff = _staff(request, login)
-    return staff.name if staff is not None else login.name
 
 
 def _back(esc_id: int, text: str, request: Request) -> Response:
@@ -169,7 +160,7 @@ async def _not_on_roster(request: Request, login: Login) -> Response:
 
 async def _take(request: Request, login: Login, form: FormData) -> Response:
     esc_id = _esc_id(request)
-    staff = _staff(request, login)
+    staff = roster_staff(request, login)
     if esc_id is None:
         return forbidden(request, login, "There is no such escalation.")
     if staff is None:
@@ -188,7 +179,7 @@ async def _take(request: Request, login: Login, form: FormData) -> Response:
 
 
 async def _reply(request: Request, login: Login, form: FormData) -> Response:
-    esc_id, staff = _esc_id(request), _staff(request, login)
+    esc_id, staff = _esc_id(request), roster_staff(request, login)
     body = str(form.get("body", "")).strip()
     if esc_id is None:
         return forbidden(request, login, "There is no such escalation.")
@@ -211,7 +202,7 @@ async def _note(request: Request, login: Login, form: FormData) -> Response:
     if not body or len(body) > MAX_NOTE_CHARS:
         return _back(esc_id, f"A note is 1 to {MAX_NOTE_CHARS} characters; nothing was saved.",
                      request)  # fmt: skip
-    name = _name(request, login)
+    name = desk_name(request, login)
     handled = await run_in_threadpool(runtime_of(request).desk.add_note, name, esc_id, body)
     return _answered(request, login, handled, esc_id, "Note saved. Only staff see notes.")
 
@@ -220,7 +211,7 @@ async def _close(request: Request, login: Login, form: FormData) -> Response:
     esc_id = _esc_id(request)
     if esc_id is None:
         return forbidden(request, login, "There is no such escalation.")
-    staff = _staff(request, login)
+    staff = roster_staff(request, login)
     if staff is None:  # closing sends the caller back to the bot: only someone on call may
         return await _not_on_roster(request, login)
     desk = runtime_of(request).desk
@@ -245,8 +236,8 @@ async def _block(request: Request, login: Login, form: FormData) -> Response:
     if len(note) > MAX_BLOCK_NOTE_CHARS:
         return _back(esc.id, f"A note is at most {MAX_BLOCK_NOTE_CHARS} characters; nothing "
                      "was blocked.", request)  # fmt: skip
-    name = _name(request, login)
-    await run_in_threadpool(block_caller, runtime_of(request), esc, name, note)
+    name = desk_name(request, login)
+    await run_in_threadpool(block_caller, runtime_of(request), esc, note, name)
     log.info("caller blocked from the console", extra={"esc": esc.id, "ref": esc.ref})
     text = (
         f"Blocked the caller {esc.masked}: their texts reach no one now, and #{esc.code} is "

@@ -25,6 +25,7 @@ from helpline.console.lockout import MAX_LOGIN_FAILURES, Lockout
 from helpline.console.logins import Login, Logins, password_mark
 from helpline.console.passwords import MAX_PASSWORD_CHARS, hash_password, verify_password
 from helpline.keys import LOGIN_FAILURE_WINDOW
+from helpline.oncall.roster import Staff
 from helpline.runtime import Runtime
 from helpline.web.console.pages import flash, render
 
@@ -148,6 +149,17 @@ def staff_form(
 
 def operator_form(page: FormPage) -> Callable[[Request], Awaitable[Response]]:
     return staff_form(page, operators_only=True)
+
+
+def roster_staff(request: Request, login: Login) -> Staff | None:
+    roster = runtime_of(request).roster.refresh()
+    return roster.by_name(login.name) if roster is not None else None
+
+
+def desk_name(request: Request, login: Login) -> str:
+    """The roster's spelling of the login's name (escalations hold it), else the account's."""
+    staff = roster_staff(request, login)
+    return staff.name if staff is not None else login.name
 
 
 def forbidden(request: Request, login: Login | None, message: str) -> Response:
