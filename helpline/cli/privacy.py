@@ -14,6 +14,7 @@ from helpline import keys
 from helpline.blocking import BLOCKED_BY_CLI, block_number
 from helpline.blocklist import Blocklist
 from helpline.erasure import PRIVACY_AUDIT_MAX, SCAN_COUNT, forget
+from helpline.errors import FlowProblems
 from helpline.privacy import NumberVault
 from helpline.runtime import build_runtime, connect_redis
 from helpline.settings import Settings, e164
@@ -92,8 +93,24 @@ def block_command(
 ) -> None:
     """Texts from this number reach neither the flow nor staff; now and then they get where to
     find help (988, 911, the 24/7 line). Its calls go straight to the 24/7 line, never staff."""
-    runtime = build_runtime(_settings())  # to close the caller's open escalation, if any
-    entry = block_number(runtime, e164(number, "NUMBER"), note, BLOCKED_BY_CLI)
+    settings = _settings()
+    normalised = e164(number, "NUMBER")
+    try:
+        runtime = build_runtime(settings)  # to close the caller's open escalation, if any
+    except FlowProblems as exc:
+        # A broken flows folder must not stop a block: the pager and the ladder close an
+        # escalation whose caller is blocked instead of paging for it.
+        entry = Blocklist(connect_redis(settings), settings.secret_key).add(
+            normalised, note, datetime.now(UTC)
+        )
+        typer.echo(f"blocked {entry.shown}")
+        typer.echo(
+            f"note: the flows folder has problems ({exc.problems[0]}), so an open escalation "
+            "for this caller closes at its next step rather than now",
+            err=True,
+        )
+        return
+    entry = block_number(runtime, normalised, note, BLOCKED_BY_CLI)
     typer.echo(f"blocked {entry.shown}")
 
 

@@ -146,3 +146,15 @@ def test_blocklist_add_closes_the_caller_s_open_escalation_at_once(
     run_jobs(runtime)
     notices = [m.body or "" for m in fake_twilio.messages(to=SAM)]
     assert any("an operator blocked the caller's number" in b for b in notices)
+
+
+def test_blocklist_add_still_blocks_when_the_flows_folder_is_broken(
+    flows_dir: Path, fake_twilio: FakeTwilio, redis_url: str, runtime: Runtime, phone: Phone
+) -> None:
+    (flows_dir / "triage.yaml").write_text("flow: [unclosed\n")
+    added = run(redis_url, fake_twilio, flows_dir, "blocklist", "add", phone.number)
+    assert added.exit_code == 0, added.output
+    assert "blocked …0123" in added.stdout
+    assert "flows folder has problems" in added.stderr
+    assert "triage.yaml:" in added.stderr  # file:line, as everywhere
+    assert [e.shown for e in runtime.blocklist.entries()] == ["…0123"]
