@@ -57,8 +57,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 JUNK_REPLIES_MAX = 3
-"""Texts in a row the flow cannot understand that still get a reply ("I didn't get that",
-which names how to reach a person); after that they get silence until a real answer."""
+"""Texts in a row the flow cannot understand that still get a reply (the question again,
+whose reprompt names the 24/7 line); after that they get silence until a real answer."""
 
 
 CLAIM_AND_ADMIT = """
