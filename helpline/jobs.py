@@ -16,6 +16,7 @@ from helpline import keys, metrics
 from helpline.engine.actions import MORE_MEETINGS_JOB
 from helpline.errors import ConfigError, DeliveryDeferred, DeliveryRefused
 from helpline.escalation.ladder import VOICE
+from helpline.escalation.relays import relayed_for
 from helpline.meetings.answer import Page, meetings_answer, next_page
 from helpline.meetings.imports import import_source
 from helpline.meetings.registry import SOURCES_FILE, load_sources
@@ -71,6 +72,8 @@ def send_texts(ref: str, texts: list[str], batch: str, validity: int | None = No
         except DeliveryRefused as exc:
             log.warning("send refused", extra={"ref": ref, "code": exc.code, "batch": batch})
             metrics.count_send(rt.redis, "caller", "refused", metrics.refused_reason(exc.code))
+            if (esc_id := relayed_for(batch)) is not None:
+                rt.desk.relay_not_delivered(esc_id, str(exc.code) if exc.code else None)
             if exc.code == OPTED_OUT_CODE:
                 rt.store.record_opt_out(ref, rt.clock())
             elif exc.code == LANDLINE_CODE:
@@ -82,6 +85,8 @@ def send_texts(ref: str, texts: list[str], batch: str, validity: int | None = No
         with rt.redis.pipeline() as pipe:
             pipe.set(progress, index + 1, ex=int(keys.OUTBOX_PROGRESS_TTL.total_seconds()))
             pipe.hset(keys.outbound(sent.sid), mapping={"ref": ref, "status": sent.status})
+            if (esc_id := relayed_for(batch)) is not None:  # a failed delivery reaches staff
+                pipe.hset(keys.outbound(sent.sid), "relay", str(esc_id))
             pipe.expire(keys.outbound(sent.sid), int(keys.OUTBOUND_RECORD_TTL.total_seconds()))
             metrics.count_send(pipe, "caller", "sent")
             pipe.execute()

@@ -25,6 +25,7 @@ from helpline.escalation import ladder
 from helpline.escalation import texts as staff_texts
 from helpline.escalation.commands import Action, parse_command
 from helpline.escalation.model import Escalation, EscalationState
+from helpline.escalation.relays import relay_batch
 from helpline.escalation.store import EscalationStore, PageRecord
 from helpline.flowfiles.catalog import FlowCatalog
 from helpline.oncall.catalog import RosterCatalog
@@ -53,6 +54,8 @@ TAKE_PREVIEW_MESSAGES = 3
 """The caller's last few texts, shown to whoever takes the escalation."""
 
 NOTE = "note"
+HELPLINE_NOTE_AUTHOR = "helpline"
+"""Who the transcript names for what the helpline itself noted (a text not delivered)."""
 """A conversation entry staff wrote for each other; never sent to the caller."""
 
 
@@ -537,10 +540,23 @@ class Desk:
         with self.redis.pipeline() as pipe:
             pipe.multi()  # rq's enqueue on a pipeline expects MULTI already begun
             self.store.note(pipe, esc.id, staff.name, body, now)
-            send_texts_later(
-                self.queue, pipe, esc.ref, [body], batch=job_id("relay", esc.id, now.timestamp())
-            )
+            send_texts_later(self.queue, pipe, esc.ref, [body], batch=relay_batch(esc.id, now))
             pipe.expire(keys.staff_current(sref), int(keys.STAFF_POINTER_TTL.total_seconds()))
+            pipe.execute()
+
+    def relay_not_delivered(self, esc_id: int, code: str | None) -> None:
+        """Staff's words did not reach the caller: say so in the transcript and, while the
+        escalation is held, to its holder, who would otherwise wait for an answer."""
+        esc = self.store.get(esc_id)
+        if esc is None:
+            return
+        text = staff_texts.relay_not_delivered(esc, code)
+        with self.redis.pipeline() as pipe:
+            pipe.multi()
+            self.store.note(pipe, esc.id, HELPLINE_NOTE_AUTHOR, text, self.clock(), kind=NOTE)
+            if esc.state is EscalationState.TAKEN and esc.holder:
+                batch = f"undelivered-{esc.id}-{self.clock().timestamp()}"
+                self._tell_staff(pipe, esc.holder, text, batch=batch)
             pipe.execute()
 
     def not_staff_reply(self, number: str, body: str) -> list[str] | None:

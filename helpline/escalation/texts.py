@@ -104,6 +104,22 @@ def caller_blocked(esc: Escalation, by: str) -> str:
     )
 
 
+UNDELIVERED_WHY = {
+    "21610": "they have opted out with STOP",
+    "21614": "their number is a landline",
+    "30003": "their phone is off or out of reach",
+    "30005": "their number no longer exists",
+    "30006": "their number is a landline",
+    "30007": "their carrier filtered it",
+}
+"""Twilio error codes as staff need them: why a text did not reach the caller."""
+
+
+def relay_not_delivered(esc: Escalation, code: str | None) -> str:
+    why = UNDELIVERED_WHY.get(code or "", f"Twilio error {code}" if code else "no reason given")
+    return f"#{esc.code}: your last text did not reach the caller ({why})."
+
+
 def relayed(esc: Escalation, body: str) -> str:
     return f"#{esc.code} {esc.masked}: {body}"
 

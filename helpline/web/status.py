@@ -63,18 +63,24 @@ async def status_callback(request: Request) -> Response:
         return empty_response()  # Twilio does not need to know; nothing to retry
     log.info("delivery status", extra={"sid": sid, "status": status, "repeat": not fresh})
     if fresh and status in UNDELIVERED:
+        code = error if isinstance(error, str) and error else None
         try:
-            await run_in_threadpool(_page_undelivered, runtime, sid)
+            await run_in_threadpool(_undelivered, runtime, sid, code)
         except Exception:
-            log.exception("undelivered page not handled", extra={"sid": sid})
+            log.exception("undelivered text not handled", extra={"sid": sid})
     return empty_response()
 
 
 UNDELIVERED = frozenset({"undelivered", "failed"})
 
 
-def _page_undelivered(runtime: Runtime, sid: str) -> None:
-    """A page Twilio could not deliver moves the ladder to the next person at once."""
-    esc, page = (as_text(v) for v in runtime.redis.hmget(keys.outbound(sid), "esc", "page"))
+def _undelivered(runtime: Runtime, sid: str, code: str | None) -> None:
+    """A page Twilio could not deliver moves the ladder to the next person at once; staff's
+    words that did not reach the caller are told to the staff member."""
+    esc, page, relay = (
+        as_text(v) for v in runtime.redis.hmget(keys.outbound(sid), "esc", "page", "relay")
+    )
     if esc and page:
         runtime.desk.page_failed(int(esc), page, "undelivered")
+    elif relay:
+        runtime.desk.relay_not_delivered(int(relay), code)

@@ -320,6 +320,62 @@ def test_taking_connects_staff_and_caller_through_the_helpline_number_both_ways(
     assert_no_number_leaked(fake_twilio)
 
 
+def taken_by_sam(phone: Phone, runtime: Runtime, sam: Phone) -> None:
+    phone.text("i want to kill myself")
+    run_jobs(runtime)
+    assert sam.text("1A").texts[0].startswith("You have #1")
+    run_jobs(runtime)
+
+
+def test_staff_hear_when_their_words_did_not_reach_the_caller(
+    phone: Phone,
+    runtime: Runtime,
+    fake_twilio: FakeTwilio,
+    staff: Callable[[str], Phone],
+    app_url: str,
+    clock: FakeClock,
+) -> None:
+    sam = staff(SAM)
+    taken_by_sam(phone, runtime, sam)
+    assert sam.text("Are you somewhere safe?").texts == []
+    run_jobs(runtime)
+    (relayed,) = [m for m in fake_twilio.messages(to=CALLER) if m.body == "Are you somewhere safe?"]
+    status = fake_twilio.send_status_callback(
+        relayed.sid, "undelivered", error_code=30003, base_url_map={PUBLIC_URL: app_url}
+    )
+    assert status == 200
+    run_jobs(runtime)
+    told = "#1: your last text did not reach the caller (their phone is off or out of reach)."
+    assert bodies(fake_twilio, SAM)[-1] == told
+    (note,) = [e for e in runtime.desk.store.conversation(1) if e["who"] == "helpline"]
+    assert note["body"] == told
+    # A repeat of the callback tells nobody twice; a delivered text tells nobody at all.
+    fake_twilio.send_status_callback(
+        relayed.sid, "undelivered", error_code=30003, base_url_map={PUBLIC_URL: app_url}
+    )
+    clock.advance(timedelta(seconds=30))  # a relay's batch is named by its moment
+    assert sam.text("Still here.").texts == []
+    run_jobs(runtime, at=clock.now)
+    (later,) = [m for m in fake_twilio.messages(to=CALLER) if m.body == "Still here."]
+    fake_twilio.send_status_callback(later.sid, "delivered", base_url_map={PUBLIC_URL: app_url})
+    run_jobs(runtime)
+    assert bodies(fake_twilio, SAM).count(told) == 1
+    assert [b for b in bodies(fake_twilio, SAM) if "did not reach" in b] == [told]
+
+
+def test_staff_hear_when_twilio_refuses_their_words_at_once(
+    phone: Phone, runtime: Runtime, fake_twilio: FakeTwilio, staff: Callable[[str], Phone]
+) -> None:
+    sam = staff(SAM)
+    taken_by_sam(phone, runtime, sam)
+    fake_twilio.opt_out(CALLER)  # the caller texted STOP to the carrier: 21610 from now on
+    assert sam.text("Are you there?").texts == []
+    run_jobs(runtime)
+    assert bodies(fake_twilio, SAM)[-1] == (
+        "#1: your last text did not reach the caller (they have opted out with STOP)."
+    )
+
+
 def test_two_staff_answering_at_once_one_wins(
     phone: Phone,
     runtime: Runtime,
