@@ -10,35 +10,35 @@ from __future__ import annotations
 
 from helpline import keys, timeouts
 from helpline.blocklist import BlockedNumber
+from helpline.escalation.desk import UNNAMED_OPERATOR
 from helpline.escalation.model import Escalation
 from helpline.runtime import Runtime
 
-BLOCKED_BY_CLI = "an operator"
-"""Who blocked, in the audit trail and staff's notice, when the CLI did it."""
+BLOCKED_BY_CLI = UNNAMED_OPERATOR
 
 
 def block_number(runtime: Runtime, number: str, note: str, by: str) -> BlockedNumber:
-    entry = runtime.blocklist.add(number, note, runtime.clock())
-    esc_id = runtime.desk.store.open_for(entry.ref)
+    esc_id = runtime.desk.store.open_for(runtime.conversations.ref(number))
     esc = runtime.desk.store.get(esc_id) if esc_id is not None else None
     if esc is not None:
-        block_caller(runtime, esc, note, by)
-    else:
-        _wind_down(runtime, entry.ref)
+        return block_caller(runtime, esc, note, by)
+    entry = runtime.blocklist.add(number, note, runtime.clock())
+    _wind_down(runtime, entry.ref)
     return entry
 
 
-def block_caller(runtime: Runtime, esc: Escalation, note: str, by: str) -> None:
+def block_caller(runtime: Runtime, esc: Escalation, note: str, by: str) -> BlockedNumber:
     """Block an escalation's caller by its ref (nobody needs the number). The block and its
     audit entry commit together (MULTI), or neither does; the close follows, and should it
     fail, the pager and the ladder close it rather than page anyone for a blocked caller."""
     now = runtime.clock()
     with runtime.redis.pipeline() as pipe:
-        runtime.blocklist.add_ref(esc.ref, esc.masked, note, now, client=pipe)
+        entry = runtime.blocklist.add_ref(esc.ref, esc.masked, note, now, client=pipe)
         runtime.desk.store.record(pipe, esc, "caller_blocked", now, staff=by)
         pipe.execute()
     runtime.desk.caller_blocked(esc.id, by)
     _wind_down(runtime, esc.ref)
+    return entry
 
 
 def _wind_down(runtime: Runtime, ref: str) -> None:

@@ -58,6 +58,7 @@ def send_texts(ref: str, texts: list[str], batch: str, validity: int | None = No
         return 0
     progress = keys.outbox_progress(batch)
     done = int(rt.redis.get(progress) or 0)
+    relay_of = relayed_for(batch)  # staff's words: a failed delivery is told to the holder
     for index in range(done, len(texts)):
         try:
             sent = rt.sender.send(
@@ -72,8 +73,8 @@ def send_texts(ref: str, texts: list[str], batch: str, validity: int | None = No
         except DeliveryRefused as exc:
             log.warning("send refused", extra={"ref": ref, "code": exc.code, "batch": batch})
             metrics.count_send(rt.redis, "caller", "refused", metrics.refused_reason(exc.code))
-            if (esc_id := relayed_for(batch)) is not None:
-                rt.desk.relay_not_delivered(esc_id, str(exc.code) if exc.code else None)
+            if relay_of is not None:
+                rt.desk.relay_not_delivered(relay_of, str(exc.code) if exc.code else None)
             if exc.code == OPTED_OUT_CODE:
                 rt.store.record_opt_out(ref, rt.clock())
             elif exc.code == LANDLINE_CODE:
@@ -85,8 +86,8 @@ def send_texts(ref: str, texts: list[str], batch: str, validity: int | None = No
         with rt.redis.pipeline() as pipe:
             pipe.set(progress, index + 1, ex=int(keys.OUTBOX_PROGRESS_TTL.total_seconds()))
             pipe.hset(keys.outbound(sent.sid), mapping={"ref": ref, "status": sent.status})
-            if (esc_id := relayed_for(batch)) is not None:  # a failed delivery reaches staff
-                pipe.hset(keys.outbound(sent.sid), "relay", str(esc_id))
+            if relay_of is not None:
+                pipe.hset(keys.outbound(sent.sid), "relay", str(relay_of))
             pipe.expire(keys.outbound(sent.sid), int(keys.OUTBOUND_RECORD_TTL.total_seconds()))
             metrics.count_send(pipe, "caller", "sent")
             pipe.execute()

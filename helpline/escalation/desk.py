@@ -54,9 +54,11 @@ TAKE_PREVIEW_MESSAGES = 3
 """The caller's last few texts, shown to whoever takes the escalation."""
 
 NOTE = "note"
+"""A conversation entry staff wrote for each other; never sent to the caller."""
 HELPLINE_NOTE_AUTHOR = "helpline"
 """Who the transcript names for what the helpline itself noted (a text not delivered)."""
-"""A conversation entry staff wrote for each other; never sent to the caller."""
+UNNAMED_OPERATOR = "an operator"
+"""Who blocked a caller, to staff and in the audit trail, when no login did (the CLI)."""
 
 
 class Answer(StrEnum):
@@ -481,7 +483,7 @@ class Desk:
             if why == OPTED_OUT_CLOSE:
                 notice = staff_texts.caller_opted_out(closed)
             elif why == BLOCKED_CLOSE:
-                notice = staff_texts.caller_blocked(closed, name or "an operator")
+                notice = staff_texts.caller_blocked(closed, name or UNNAMED_OPERATOR)
             else:
                 notice = staff_texts.closed_notice(closed, by)
             told = {esc.holder} if esc.holder else set(esc.paged)
